@@ -1,0 +1,1 @@
+"""Column-level lineage and impact analysis over plain table -> column -> type mappings."""

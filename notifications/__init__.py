@@ -1,0 +1,1 @@
+"""Rendering and delivering notices by email and webhook."""

@@ -1,0 +1,13 @@
+"""The `steward` command line: one group, a module per command."""
+
+from __future__ import annotations
+
+import click
+
+from service import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="steward")
+def main() -> None:
+    """Steward: schema evolution and change management for data products."""
