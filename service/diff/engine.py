@@ -16,6 +16,7 @@ from service.diff.rules import (
     Shift,
     compare_types,
 )
+from service.errors import InvalidInput
 from service.schema.model import Column, ForeignKey, Schema, Table, TypeFamily
 
 K = ChangeKind
@@ -59,7 +60,7 @@ def diff_schemas(
     'major'
     """
     if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+        raise InvalidInput(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     table_renames, column_renames = split_renames(renames or {}, old)
     differ = _Differ(old.dialect, level, column_renames, table_renames)
     keyed = list(differ.schemas(old, new))
@@ -81,9 +82,9 @@ def split_renames(
             continue
         table, dot, column = key.rpartition(".")
         if not dot or table not in names:
-            raise ValueError(f"rename {key}={value} names no table or column of the old schema")
+            raise InvalidInput(f"rename {key}={value} names no table or column of the old schema")
         if names[table].column(column) is None:
-            raise ValueError(f"rename {key}={value}: {table} has no column {column}")
+            raise InvalidInput(f"rename {key}={value}: {table} has no column {column}")
         columns[(table, column)] = value
     return tables, columns
 

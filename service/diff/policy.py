@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from service.diff.model import Bump, Change, ChangeSet, Verdict
 from service.diff.rules import RULES
+from service.errors import InvalidInput
 
 PERSPECTIVES = ("reader", "writer", "both")
 LEVELS = ("reader", "strict")
@@ -26,7 +27,7 @@ def verdict_for(change: Change, perspective: str = "reader") -> Verdict:
         return change.writer_verdict
     if perspective == "both":
         return max(change.verdict, change.writer_verdict, key=_SEVERITY.__getitem__)
-    raise ValueError(
+    raise InvalidInput(
         f"unknown perspective {perspective!r}; expected one of {', '.join(PERSPECTIVES)}"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.diff import Bump, ChangeKind, Verdict, bump_for, diff_schemas, is_blocking
+from service.errors import InvalidInput
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 
 K = ChangeKind
@@ -141,7 +142,7 @@ def test_strict_level_calls_widening_breaking() -> None:
 
 
 def test_an_unknown_level_is_refused() -> None:
-    with pytest.raises(ValueError, match="level"):
+    with pytest.raises(InvalidInput, match="level"):
         diff_schemas(one(), one(), level="lenient")
 
 
@@ -275,9 +276,9 @@ def test_table_renames_need_a_hint_and_diff_the_renamed_tables_columns() -> None
 
 
 def test_a_rename_hint_naming_nothing_in_the_old_schema_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"shop\.orders has no column nope"):
+    with pytest.raises(InvalidInput, match=r"shop\.orders has no column nope"):
         diff_schemas(one(Column("id", INT)), one(), renames={"shop.orders.nope": "x"})
-    with pytest.raises(ValueError, match="names no table"):
+    with pytest.raises(InvalidInput, match="names no table"):
         diff_schemas(one(Column("id", INT)), one(), renames={"nowhere.x": "y"})
 
 
@@ -300,5 +301,5 @@ def test_the_perspective_decides_the_bump_and_whether_ci_blocks() -> None:
     assert is_blocking(cs, "both")
     relaxed = diff_schemas(one(Column("c", INT, False)), one(Column("c", INT, True)))
     assert bump_for(relaxed, "writer") is Bump.MINOR
-    with pytest.raises(ValueError, match="perspective"):
+    with pytest.raises(InvalidInput, match="perspective"):
         bump_for(cs, "auditor")
