@@ -13,6 +13,6 @@ def main() -> None:
     """Steward: schema evolution and change management for data products."""
 
 
-from service.cli.diff import diff  # noqa: E402
+from service.cli.diff import diff as diff_command  # noqa: E402
 
-main.add_command(diff)
+main.add_command(diff_command)
