@@ -355,7 +355,23 @@ class TypeReader:
 
     def read(self, dt: exp.DataType) -> ColumnType:
         """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""
-        key = self._key(dt)
+        args = dt.args
+        params = args.get("expressions")
+        # Hot path: a type without arguments, or with literal ones (VARCHAR(10)), keyed cheaply
+        # by the identity of its sqlglot type (the members are singletons) and the literals.
+        key: object
+        if args.get("kind") is not None:
+            key = self._key(dt)
+        elif not params:
+            key = id(args["this"])
+        else:
+            try:
+                if len(params) == 1:
+                    key = (id(args["this"]), params[0].args["this"].args["this"])
+                else:
+                    key = (id(args["this"]), *[p.args["this"].args["this"] for p in params])
+            except (KeyError, AttributeError):
+                key = self._key(dt)
         found = self._cache.get(key)
         if found is None:
             found = self._convert(dt)
