@@ -16,6 +16,7 @@ from service.schema.names import (
     ident_name,
     normalise_expression,
     sql_writer,
+    sqlglot_dialect,
     table_name,
 )
 from service.schema.types import TypeReader
@@ -74,6 +75,10 @@ class TableReader:
         properties = create.args.get("properties")
         for prop in properties.expressions if properties is not None else ():
             self._property(prop)
+        return self.build()
+
+    def build(self) -> Table:
+        """The Table read so far; primary key columns are NOT NULL."""
         columns = tuple(self.columns.values())
         if self.primary_key:
             pk = set(self.primary_key)
@@ -91,6 +96,55 @@ class TableReader:
             partition_by=tuple(self.partition_by),
             cluster_by=tuple(self.cluster_by),
         )
+
+    @classmethod
+    def resume(cls, table: Table, dialect: str, types: TypeReader, error: ErrorAt) -> TableReader:
+        """A reader holding an already read Table, to apply ALTER TABLE actions to."""
+        reader = cls(dialect, types, error)
+        reader.name = table.name
+        reader.columns = {c.name: c for c in table.columns}
+        reader.primary_key = list(table.primary_key)
+        reader.uniques = set(table.uniques)
+        reader.checks = set(table.checks)
+        reader.foreign_keys = set(table.foreign_keys)
+        reader.comment = table.comment
+        reader.partition_by = list(table.partition_by)
+        reader.cluster_by = list(table.cluster_by)
+        return reader
+
+    def alter(self, alter: exp.Alter) -> Table:
+        """Apply ALTER TABLE ADD COLUMN / ADD CONSTRAINT / ALTER COLUMN [SET|DROP] DEFAULT|NOT NULL.
+
+        Any other action (DROP, RENAME, a type change) is refused rather than half-applied.
+        """
+        for action in alter.args.get("actions") or ():
+            if isinstance(action, exp.AddConstraint):
+                for item in action.expressions:
+                    self._constraint(item, action)
+            elif isinstance(action, exp.ColumnDef):
+                self._column(action)
+            elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is None:
+                self._alter_column(action)
+            else:
+                raise self.error(
+                    f"ALTER TABLE {self.name} {action.sql(sqlglot_dialect(self.dialect))[:60]} "
+                    "is not applied: declare the table's final shape in its CREATE TABLE",
+                    alter,
+                )
+        return self.build()
+
+    def _alter_column(self, action: exp.AlterColumn) -> None:
+        name = self._names([action.this], "ALTER COLUMN")[0]
+        col = self.columns[name]
+        args = action.args
+        default = args.get("default")
+        if default is not None:
+            col = replace(col, default=self._sql(default))
+        elif args.get("drop") and args.get("allow_null") is None:
+            col = replace(col, default=None)
+        if args.get("allow_null") is not None:
+            col = replace(col, nullable=bool(args["allow_null"]))
+        self.columns[name] = col
 
     def _sql(self, node: exp.Expression) -> str:
         return normalise_expression(node, self.fold, self.write)

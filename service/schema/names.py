@@ -102,6 +102,8 @@ def normalise_expression(
     node: exp.Expression, fold: Fold, write: Callable[[exp.Expression], str]
 ) -> str:
     """SQL of an expression with identifiers resolved, so spelling is no change (mutates node)."""
+    while isinstance(node, exp.Paren):  # DEFAULT (1) is DEFAULT 1
+        node = node.this
     for ident in node.find_all(exp.Identifier):
         name = fold(ident.this, bool(ident.args.get("quoted")))
         # A resolved name that an unquoted spelling would also produce needs no quotes.

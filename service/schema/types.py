@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from service.schema.model import ColumnType
 from service.schema.model import TypeFamily as F
+from service.schema.names import sqlglot_dialect
 
 
 class Args(StrEnum):
@@ -394,10 +395,10 @@ class TypeReader:
     def _convert(self, dt: exp.DataType) -> ColumnType:
         type_name = dt.this.name
         rule = self._table.get(type_name, OTHER)
-        sql = dt.sql(self.dialect)
+        sql = dt.sql(sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:
             kind = dt.args.get("kind")
-            written = kind.sql(self.dialect) if kind is not None else sql
+            written = kind.sql(sqlglot_dialect(self.dialect)) if kind is not None else sql
             return ColumnType(name=written.upper(), family=F.OTHER, sql=sql)
         params = [_param(e) for e in dt.expressions] if rule.args is not Args.NESTED else []
         return _apply(rule, params, sql, dt, self)
