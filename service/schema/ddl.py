@@ -22,7 +22,7 @@ from service.errors import SchemaParseError
 from service.schema.ddl_table import TableReader
 from service.schema.model import Schema, Table
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
-from service.schema.types import TypeReader
+from service.schema.types import TypeReader, reader_for
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -134,7 +134,7 @@ def parse_ddl(
     script = _Script(sql, name, source)
     comments: list[exp.Comment] = []
     column_fold, table_fold = folds(name)
-    types = TypeReader(name, column_fold)
+    types = reader_for(name, column_fold)
     for statement in _parse(sql, name, source):
         if isinstance(statement, exp.Create):
             _create(script, statement, types)

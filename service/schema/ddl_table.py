@@ -50,7 +50,7 @@ class TableReader:
         self.fold, self.table_fold = folds(dialect)
         self.types = types
         self.error = error
-        self.write = sql_writer(dialect)
+        self._write: Callable[[exp.Expression], str] | None = None
         self.name = ""
         self.columns: dict[str, Column] = {}
         self.primary_key: list[str] = []
@@ -65,13 +65,9 @@ class TableReader:
         """The Table a CREATE TABLE statement declares."""
         schema = create.this
         self.name = table_name(schema.this, self.table_fold)
-        items = schema.expressions
-        for item in items:
-            if isinstance(item, exp.ColumnDef):
-                self._column(item)
-        for item in items:
-            if not isinstance(item, exp.ColumnDef):
-                self._constraint(item, item)
+        others = self._columns(schema.args.get("expressions") or [])
+        for item in others:
+            self._constraint(item, item)
         properties = create.args.get("properties")
         for prop in properties.expressions if properties is not None else ():
             self._property(prop)
@@ -146,8 +142,39 @@ class TableReader:
             col = replace(col, nullable=bool(args["allow_null"]))
         self.columns[name] = col
 
+    def write(self, node: exp.Expression) -> str:
+        """The node as SQL of the dialect (the generator is made on first use: most tables
+        have no default or check to write)."""
+        if self._write is None:
+            self._write = sql_writer(self.dialect)
+        return self._write(node)
+
     def _sql(self, node: exp.Expression) -> str:
         return normalise_expression(node, self.fold, self.write)
+
+    def _columns(self, items: list[exp.Expression]) -> list[exp.Expression]:
+        """Read the column definitions (a plain typed column inline: the hot loop of a big
+        script); return the other items (table constraints)."""
+        others = []
+        fold, columns, read_type = self.fold, self.columns, self.types.read
+        for item in items:
+            if type(item) is not exp.ColumnDef:
+                others.append(item)
+                continue
+            args = item.args
+            ident = args["this"].args
+            name = fold(ident["this"], ident.get("quoted") or False)
+            kind = args.get("kind")
+            if (
+                name in columns
+                or args.get("constraints")
+                or type(kind) is not exp.DataType
+                or id(kind.args["this"]) in SERIALS
+            ):
+                self._column(item)
+            else:
+                columns[name] = Column(name, read_type(kind), True, None, None, len(columns))
+        return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:
         args = cdef.args

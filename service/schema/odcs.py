@@ -27,7 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 from service.errors import SchemaParseError
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader
+from service.schema.types import TypeReader, reader_for
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -158,7 +158,7 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
     """
     data = load_contract(text, source=source)
     name = _contract_dialect(data, dialect)
-    reader = _ContractReader(name, TypeReader(name, folds(name)[0]), source)
+    reader = _ContractReader(name, reader_for(name, folds(name)[0]), source)
     tables: dict[str, Table] = {}
     for obj in data.get("schema") or ():
         table = reader.table(obj)

@@ -86,6 +86,14 @@ def _synthesize(t: ColumnType, dialect: str) -> exp.DataType | None:
 def render_type(t: ColumnType, dialect: str, reader: TypeReader | None = None) -> str:
     """The dialect's spelling of a canonical type, preferring the spelling it was read from."""
     reader = reader or TypeReader(dialect, folds(dialect)[0])
+    key = (t, t.sql)
+    found = reader.rendered.get(key)
+    if found is None:
+        found = reader.rendered[key] = _render_type(t, dialect, reader)
+    return found
+
+
+def _render_type(t: ColumnType, dialect: str, reader: TypeReader) -> str:
     candidates: list[exp.DataType] = []
     if t.sql:
         # A spelling this dialect cannot read (another dialect's, a logical type) is skipped.

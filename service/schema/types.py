@@ -300,6 +300,7 @@ PARENTS: Final[dict[str, str]] = {
 UNBOUNDED_WORDS: Final[frozenset[str]] = frozenset({"MAX"})
 
 OTHER = Rule("", F.OTHER)
+MAX_CACHED = 10_000
 
 
 @cache
@@ -346,13 +347,14 @@ def _number(text: str) -> int | None:
 class TypeReader:
     """Converts sqlglot DataTypes of one dialect to canonical ColumnTypes, caching by shape."""
 
-    __slots__ = ("_cache", "_fold", "_table", "dialect")
+    __slots__ = ("_cache", "_fold", "_table", "dialect", "rendered")
 
     def __init__(self, dialect: str, fold: Callable[[str, bool], str]) -> None:
         self.dialect = dialect
         self._fold = fold
         self._table = table_for(dialect)
         self._cache: dict[object, ColumnType] = {}
+        self.rendered: dict[tuple[ColumnType, str], str] = {}  # render_ddl's memo
 
     def read(self, dt: exp.DataType) -> ColumnType:
         """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""
@@ -376,6 +378,8 @@ class TypeReader:
         found = self._cache.get(key)
         if found is None:
             found = self._convert(dt)
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()  # a bound for long-lived readers fed unusual types
             self._cache[key] = found
         return found
 
@@ -454,3 +458,9 @@ def _apply(
         fields=fields,
         sql=sql,
     )
+
+
+@cache
+def reader_for(dialect: str, fold: Callable[[str, bool], str]) -> TypeReader:
+    """The shared TypeReader of a dialect: its cache of converted types outlives one parse."""
+    return TypeReader(dialect, fold)
