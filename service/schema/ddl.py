@@ -1,7 +1,8 @@
 """parse_ddl: read CREATE TABLE statements of any sqlglot dialect into a Schema.
 
 Views are not tables: `CREATE VIEW` statements are skipped (even with a column list), as
-are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...).
+are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...)
+and Postgres `CREATE TABLE ... PARTITION OF` (part of its parent's shape).
 `ALTER TABLE` on a table of the script applies ADD COLUMN, ADD CONSTRAINT and ALTER COLUMN
 SET/DROP DEFAULT|NOT NULL (as pg_dump writes keys) and refuses other actions; on any other
 table it is skipped. `COMMENT ON` applies to tables of the script. A statement sqlglot
@@ -64,6 +65,10 @@ HARMLESS_ALTER = re.compile(
     r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b",
     re.IGNORECASE,
 )
+
+
+BATCH_SEPARATED = frozenset({"tsql", "fabric"})
+GO = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _position(sql: str, offset: int) -> tuple[int, int]:
@@ -135,6 +140,8 @@ def parse_ddl(
     comments: list[exp.Comment] = []
     column_fold, table_fold = folds(name)
     types = reader_for(name, column_fold)
+    if name in BATCH_SEPARATED:
+        sql = GO.sub(";", sql)  # sqlcmd's batch separator is not T-SQL
     for statement in _parse(sql, name, source):
         if isinstance(statement, exp.Create):
             _create(script, statement, types)
@@ -212,6 +219,9 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
     if kind != "TABLE":
         return  # views, indexes, schemas, functions ... declare no table shape
     target = statement.this
+    properties = statement.args.get("properties")
+    if properties is not None and properties.find(exp.PartitionedOfProperty):
+        return  # a Postgres partition is part of its parent table's shape
     if not isinstance(target, exp.Schema):
         what = "AS SELECT" if statement.expression is not None else "without a column list"
         raise script.error(f"CREATE TABLE {what} declares no columns to read", statement)

@@ -173,7 +173,9 @@ class TableReader:
             ):
                 self._column(item)
             else:
-                columns[name] = Column(name, read_type(kind), True, None, None, len(columns))
+                # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
+                nullable = kind.args.get("nullable") is not False
+                columns[name] = Column(name, read_type(kind), nullable, None, None, len(columns))
         return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:
@@ -193,6 +195,8 @@ class TableReader:
             self.columns[name] = Column(name, ctype, True, None, None, len(self.columns))
             return
         col = _Col(name, ctype)
+        if isinstance(kind, exp.DataType) and kind.args.get("nullable") is False:
+            col.nullable = False
         if serial:
             # SERIAL is INT NOT NULL DEFAULT nextval('<table>_<column>_seq').
             col.nullable = False

@@ -301,6 +301,8 @@ UNBOUNDED_WORDS: Final[frozenset[str]] = frozenset({"MAX"})
 
 OTHER = Rule("", F.OTHER)
 MAX_CACHED = 10_000
+# Storage hints around a type that hold the same values (ClickHouse LowCardinality(String)).
+WRAPPERS = frozenset({"LOWCARDINALITY"})
 
 
 @cache
@@ -398,6 +400,9 @@ class TypeReader:
 
     def _convert(self, dt: exp.DataType) -> ColumnType:
         type_name = dt.this.name
+        inner = dt.expressions
+        if type_name in WRAPPERS and len(inner) == 1 and isinstance(inner[0], exp.DataType):
+            return self.read(inner[0])
         rule = self._table.get(type_name, OTHER)
         sql = dt.sql(sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:

@@ -525,3 +525,40 @@ def test_an_alter_table_that_would_change_the_declared_shape_is_refused(action: 
 def test_an_alter_table_of_a_table_the_script_does_not_declare_is_skipped() -> None:
     t = table("CREATE TABLE t (a INT); ALTER TABLE other DROP COLUMN x", "postgres")
     assert t.column_names == ("a",)
+
+
+def test_an_ssms_script_with_go_separators_and_bracketed_names_is_read() -> None:
+    sql = """SET ANSI_NULLS ON
+GO
+CREATE TABLE [dbo].[Orders](
+    [OrderID] [int] IDENTITY(1,1) NOT NULL,
+    [CustomerID] [nchar](5) NULL,
+    [Freight] [money] NULL CONSTRAINT [DF_Orders_Freight] DEFAULT (0),
+    CONSTRAINT [PK_Orders] PRIMARY KEY CLUSTERED ([OrderID] ASC)
+) ON [PRIMARY]
+GO
+"""
+    t = table(sql, "tsql")
+    assert t.name == "dbo.orders"
+    assert t.column_names == ("orderid", "customerid", "freight")
+    assert t.primary_key == ("orderid",)
+    assert t.columns[2].default == "0"
+
+
+def test_a_postgres_partition_of_a_parent_is_not_a_table_of_its_own() -> None:
+    schema = parse_ddl(
+        """CREATE TABLE m (id INT, at DATE) PARTITION BY RANGE (at);
+           CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');""",
+        "postgres",
+    )
+    assert [t.name for t in schema] == ["m"]
+
+
+def test_clickhouse_columns_are_not_null_unless_their_type_is_nullable() -> None:
+    t = table(
+        "CREATE TABLE e (id UInt64, n Nullable(Int32), s LowCardinality(String)) "
+        "ENGINE = MergeTree() ORDER BY id",
+        "clickhouse",
+    )
+    assert [c.nullable for c in t.columns] == [False, True, False]
+    assert t.columns[2].type == table("CREATE TABLE x (s String)", "clickhouse").columns[0].type
