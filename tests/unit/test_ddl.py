@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from service.errors import SchemaParseError
 from service.schema import parse_ddl
@@ -562,3 +566,25 @@ def test_clickhouse_columns_are_not_null_unless_their_type_is_nullable() -> None
     )
     assert [c.nullable for c in t.columns] == [False, True, False]
     assert t.columns[2].type == table("CREATE TABLE x (s String)", "clickhouse").columns[0].type
+
+
+idents = st.text("aBcDxYz_", min_size=1, max_size=6).filter(lambda s: s[0] != "_")
+
+
+@given(
+    dialect=st.sampled_from(
+        ["postgres", "snowflake", "bigquery", "duckdb", "spark", "tsql", "redshift", "oracle"]
+    ),
+    name=idents,
+    quoted=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_column_names_resolve_exactly_as_sqlglot_normalises_identifiers(
+    dialect: str, name: str, quoted: bool
+) -> None:
+    column = exp.to_identifier(name, quoted=quoted).sql(dialect)
+    got = table(f"CREATE TABLE t ({column} INT)", dialect).column_names[0]
+    expected = normalize_identifiers(
+        exp.column(exp.to_identifier(name, quoted=quoted)), dialect=dialect
+    )
+    assert got == expected.name
