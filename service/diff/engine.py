@@ -168,6 +168,11 @@ class _Differ:
         """Changes between two whole schemas."""
         old_tables, new_tables = old.by_name, new.by_name
         matched: dict[str, str] = {}
+        for name, target in self.table_renames.items():
+            if target not in new_tables:
+                raise InvalidInput(
+                    f"rename {name}={target}: {target} is not a table of the new schema"
+                )
         for name in old_tables:
             target = self.table_renames.get(name, name)
             if target in new_tables:
@@ -191,6 +196,7 @@ class _Differ:
         renamed = {c: n for (t, c), n in self.column_renames.items() if t == old_name}
         to_new = {c.name: renamed.get(c.name, c.name) for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
+        _check_column_renames(old_name, renamed, to_new, new_cols)
         self.index = {c.name: i for i, c in enumerate(new.columns)}
         for i, col in enumerate(old.columns):
             target = new_cols.get(to_new[col.name])
@@ -344,6 +350,25 @@ class _Differ:
         if cols(old.cluster_by) != new.cluster_by:
             yield self.emit(
                 K.CLUSTERING_CHANGED, table, None, _keys(old.cluster_by), _keys(new.cluster_by)
+            )
+
+
+def _check_column_renames(
+    table: str,
+    renamed: Mapping[str, str],
+    to_new: Mapping[str, str],
+    new_cols: Mapping[str, Column],
+) -> None:
+    """A hint must name a column of the new table that no other old column also becomes."""
+    for old_col, new_col in renamed.items():
+        if new_col not in new_cols:
+            raise InvalidInput(
+                f"rename {table}.{old_col}={new_col}: the new {table} has no column {new_col}"
+            )
+        if sum(1 for target in to_new.values() if target == new_col) > 1:
+            raise InvalidInput(
+                f"rename {table}.{old_col}={new_col}: {new_col} is also an old column of {table}; "
+                "rename that one too"
             )
 
 
