@@ -20,10 +20,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader, reader_for
 from service.schema.ddl_table import TableReader
 from service.schema.model import Schema, Table
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
-from service.schema.types import TypeReader, reader_for
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (

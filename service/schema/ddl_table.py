@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, ForeignKey, Table, TypeFamily
 from service.schema.names import (
     Fold,
@@ -19,7 +20,6 @@ from service.schema.names import (
     sqlglot_dialect,
     table_name,
 )
-from service.schema.types import TypeReader
 
 ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
 _T = exp.DataType.Type

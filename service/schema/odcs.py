@@ -25,9 +25,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader, reader_for
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")

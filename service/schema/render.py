@@ -15,9 +15,9 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
+from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, Schema, Table, TypeFamily
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader
 
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 IDENTITY = ("AUTO_INCREMENT", "AUTOINCREMENT", "IDENTITY", "GENERATED")
