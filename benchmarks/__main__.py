@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("diff",)
+MODULES = ("diff", "schema_read")
 
 
 def main(argv: list[str]) -> int:
