@@ -50,14 +50,10 @@ class TypeReader:
             key = self._key(dt)
         elif not params:
             key = id(args["this"])
-        else:
-            try:
-                if len(params) == 1:
-                    key = (id(args["this"]), params[0].args["this"].args["this"])
-                else:
-                    key = (id(args["this"]), *[p.args["this"].args["this"] for p in params])
-            except (KeyError, AttributeError):
-                key = self._key(dt)
+        elif all(type(p) is exp.DataTypeParam for p in params):
+            key = (id(args["this"]), *[_param(p) for p in params])
+        else:  # nested types (ARRAY, STRUCT, MAP), ENUM values
+            key = self._key(dt)
         found = self._cache.get(key)
         if found is None:
             found = self._convert(dt)
