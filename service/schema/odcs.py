@@ -70,7 +70,10 @@ LOGICAL_TYPES = {
 }
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe YAML loader that keeps dates and timestamps as strings, as JSON schema wants."""
 
 
