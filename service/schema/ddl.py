@@ -180,8 +180,18 @@ def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
             source=source,
         ) from e
     except TokenError as e:
+        # The tokenizer reports a window of +-50 characters around where it stopped.
+        start, end = getattr(e, "start", None), getattr(e, "end", None)
+        line = col = None
+        if isinstance(start, int) and isinstance(end, int):
+            line, col = _position(sql, start + 50 if start > 0 else max(end - 50, 0))
         raise SchemaParseError(
-            f"cannot read SQL: {str(e).splitlines()[0]}", dialect=dialect, source=source
+            "cannot read SQL: unterminated string, quoted name or comment, or a stray character",
+            dialect=dialect,
+            line=line,
+            column=col,
+            snippet=" ".join(str(e).split())[:200],
+            source=source,
         ) from e
     return [s for s in parsed if isinstance(s, exp.Expression)]
 

@@ -255,7 +255,16 @@ class TableReader:
         self.primary_key = names
 
     def _constraint(self, item: exp.Expression, origin: exp.Expression) -> None:
-        if isinstance(item, exp.Constraint):
+        if isinstance(item, exp.Identifier | exp.Column):
+            if self.dialect != "sqlite":
+                raise self.error(f"column {ident_name(item, self.fold)} has no type", item)
+            name = ident_name(item, self.fold)  # SQLite allows a column without a type
+            if name in self.columns:
+                raise self.error(f"column {name} is declared twice in table {self.name}", item)
+            self.columns[name] = Column(name, UNTYPED, True, None, None, len(self.columns))
+        elif isinstance(item, exp.LikeProperty):
+            raise self.error(f"table {self.name} copies columns with LIKE: declare them", item)
+        elif isinstance(item, exp.Constraint):
             parts = item.expressions
             clustered = [
                 e

@@ -311,3 +311,29 @@ def test_column_names_resolve_exactly_as_sqlglot_normalises_identifiers(
         exp.column(exp.to_identifier(name, quoted=quoted)), dialect=dialect
     )
     assert got == expected.name
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TABLE t (a INT, b)", "column b has no type"),
+        ("CREATE TABLE t (LIKE other INCLUDING ALL)", "copies columns with LIKE"),
+    ],
+)
+def test_a_column_list_entry_that_is_not_a_readable_column_is_an_error(
+    sql: str, message: str
+) -> None:
+    with pytest.raises(SchemaParseError, match=message):
+        parse_ddl(sql, "postgres")
+
+
+def test_sqlite_columns_may_have_no_type() -> None:
+    t = table("CREATE TABLE t (a INTEGER PRIMARY KEY, b)", "sqlite")
+    assert t.column_names == ("a", "b")
+    assert t.columns[1].type.family.value == "other"
+
+
+def test_an_unterminated_string_names_where_reading_stopped() -> None:
+    with pytest.raises(SchemaParseError, match="unterminated") as caught:
+        parse_ddl("CREATE TABLE t (\n  a TEXT DEFAULT 'oops\n)", "postgres")
+    assert caught.value.line is not None and caught.value.snippet
