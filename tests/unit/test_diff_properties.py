@@ -226,11 +226,16 @@ def respelled_ddl(draw: st.DrawFn) -> tuple[str, str, str]:
     picks = [draw(st.sampled_from(groups)) for _ in names]
     flips = st.lists(st.booleans(), min_size=12, max_size=12)
 
+    def spell(name: str) -> str:
+        # Unquoted in any case, or quoted exactly as the dialect folds unquoted names.
+        if draw(st.booleans()):
+            return _case_variant(name, draw(flips))
+        return f'"{name.upper() if dialect == "snowflake" else name}"'
+
     def ddl() -> str:
-        table = _case_variant("shop.orders", draw(flips))
+        table = f"{spell('shop')}.{spell('orders')}"
         cols = ", ".join(
-            f"{_case_variant(n, draw(flips))} {draw(st.sampled_from(g))}"
-            for n, g in zip(names, picks, strict=True)
+            f"{spell(n)} {draw(st.sampled_from(g))}" for n, g in zip(names, picks, strict=True)
         )
         return f"CREATE TABLE {table} ({cols});"
 
@@ -239,7 +244,7 @@ def respelled_ddl(draw: st.DrawFn) -> tuple[str, str, str]:
 
 @given(respelled_ddl())
 @settings(max_examples=150, deadline=None)
-def test_respelling_types_by_synonyms_and_names_by_case_is_no_change(
+def test_respelling_types_by_synonyms_and_names_by_case_or_quotes_is_no_change(
     case: tuple[str, str, str],
 ) -> None:
     dialect, old, new = case
