@@ -90,7 +90,14 @@ def diff(
     allow_unknown: bool,
     downstream: Path | None,
 ) -> None:
-    """Compare OLD and NEW schemas (.sql DDL or ODCS .yaml); exit 1 if anything breaks."""
+    """Compare OLD and NEW schemas (.sql DDL or ODCS .yaml); exit 1 if anything breaks.
+
+    \b
+    Exit status: 0 nothing breaking; 1 a breaking change (or an unknown one,
+    unless --allow-unknown) from the chosen --perspective; 2 bad input or usage.
+    `--format json` prints one object {"bump", "breaking", "changes": [...]};
+    bump and breaking follow --perspective.
+    """
     try:
         old_schema = load_schema(old, dialect)
         new_schema = load_schema(new, dialect or old_schema.dialect)
@@ -100,6 +107,8 @@ def diff(
         click.echo(f"steward diff: {e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if downstream is not None:
+        # Reserved for lineage: data["impact"] = impact(load(downstream, ...), changes).to_json()
+        # after `data` is built; every renderer shows extra keys as their own section.
         click.echo("steward diff: --downstream is not available yet", err=True)
         sys.exit(EXIT_BAD_INPUT)
     data = report(changes, perspective)
