@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
+from service.diff.model import Change, ChangeKind, ChangeSet, Verdict
 from service.diff.policy import LEVELS, bump_for
 from service.diff.rules import (
     ADDED_REQUIRED_COLUMN,
@@ -388,4 +388,4 @@ def _nullable(col: Column, table: Table) -> bool:
     return col.nullable and col.name not in table.primary_key
 
 
-__all__ = ["Bump", "diff_schemas", "split_renames"]
+__all__ = ["diff_schemas", "split_renames"]
