@@ -30,13 +30,13 @@ def _number(text: str) -> int | None:
 class TypeReader:
     """Converts sqlglot DataTypes of one dialect to canonical ColumnTypes, caching by shape."""
 
-    __slots__ = ("_cache", "_fold", "_table", "dialect", "rendered")
+    __slots__ = ("_fold", "_table", "by_key", "dialect", "rendered")
 
     def __init__(self, dialect: str, fold: Callable[[str, bool], str]) -> None:
         self.dialect = dialect
         self._fold = fold
         self._table = table_for(dialect)
-        self._cache: dict[object, ColumnType] = {}
+        self.by_key: dict[object, ColumnType] = {}
         self.rendered: dict[tuple[ColumnType, str], str] = {}  # render_ddl's memo
 
     def read(self, dt: exp.DataType) -> ColumnType:
@@ -54,12 +54,12 @@ class TypeReader:
             key = (id(args["this"]), *[_param(p) for p in params])
         else:  # nested types (ARRAY, STRUCT, MAP), ENUM values
             key = self._key(dt)
-        found = self._cache.get(key)
+        found = self.by_key.get(key)
         if found is None:
             found = self._convert(dt)
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()  # a bound for long-lived readers fed unusual types
-            self._cache[key] = found
+            if len(self.by_key) >= MAX_CACHED:
+                self.by_key.clear()  # a bound for long-lived readers fed unusual types
+            self.by_key[key] = found
         return found
 
     def _key(self, dt: exp.Expression) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import sqlglot
 from sqlglot import exp
@@ -25,6 +25,41 @@ ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
 _T = exp.DataType.Type
 SERIALS = frozenset(id(t) for t in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL))
 UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
+
+
+_COLUMN_FIELDS = ("name", "type", "nullable", "default", "comment", "position")
+
+
+def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
+    """A constructor for a Column without default or comment, for the hot loop.
+
+    The frozen dataclass's __init__ costs about twice as much as setting its slots
+    directly (which is what it does, through object.__setattr__); if the model grows a
+    field, fall back to the constructor.
+    """
+    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS:
+        return lambda name, ctype, nullable, position: Column(
+            name, ctype, nullable, None, None, position
+        )
+    s_name, s_type, s_null, s_default, s_comment, s_pos = (
+        getattr(Column, n).__set__ for n in _COLUMN_FIELDS
+    )
+    new = object.__new__
+
+    def plain(name: str, ctype: ColumnType, nullable: bool, position: int) -> Column:
+        col = new(Column)
+        s_name(col, name)
+        s_type(col, ctype)
+        s_null(col, nullable)
+        s_default(col, None)
+        s_comment(col, None)
+        s_pos(col, position)
+        return col
+
+    return plain
+
+
+plain_column = _make_plain_column()
 
 
 @dataclass(slots=True)
@@ -153,10 +188,14 @@ class TableReader:
         return normalise_expression(node, self.fold, self.write)
 
     def _columns(self, items: list[exp.Expression]) -> list[exp.Expression]:
-        """Read the column definitions (a plain typed column inline: the hot loop of a big
-        script); return the other items (table constraints)."""
+        """Read the column definitions and return the other items (table constraints).
+
+        A plain typed column, or one with only NOT NULL, is read inline: this loop is the
+        hot path of a big script. Anything else goes through `_column`.
+        """
         others = []
         fold, columns, read_type = self.fold, self.columns, self.types.read
+        known = self.types.by_key  # canonical types of argument-less sqlglot types, by id
         for item in items:
             if type(item) is not exp.ColumnDef:
                 others.append(item)
@@ -165,17 +204,27 @@ class TableReader:
             ident = args["this"].args
             name = fold(ident["this"], ident.get("quoted") or False)
             kind = args.get("kind")
-            if (
-                name in columns
-                or args.get("constraints")
-                or type(kind) is not exp.DataType
-                or id(kind.args["this"]) in SERIALS
-            ):
+            if type(kind) is not exp.DataType or name in columns:
                 self._column(item)
-            else:
-                # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
-                nullable = kind.args.get("nullable") is not False
-                columns[name] = Column(name, read_type(kind), nullable, None, None, len(columns))
+                continue
+            targs = kind.args
+            tid = id(targs["this"])
+            if tid in SERIALS:
+                self._column(item)
+                continue
+            # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
+            nullable = targs.get("nullable") is not False
+            constraints = args.get("constraints")
+            if constraints:
+                only = constraints[0].args.get("kind") if len(constraints) == 1 else None
+                if type(only) is not exp.NotNullColumnConstraint:
+                    self._column(item)
+                    continue
+                nullable = bool(only.args.get("allow_null"))
+            ctype = None
+            if not targs.get("expressions") and targs.get("kind") is None:
+                ctype = known.get(tid)
+            columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
         return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:

@@ -337,3 +337,14 @@ def test_an_unterminated_string_names_where_reading_stopped() -> None:
     with pytest.raises(SchemaParseError, match="unterminated") as caught:
         parse_ddl("CREATE TABLE t (\n  a TEXT DEFAULT 'oops\n)", "postgres")
     assert caught.value.line is not None and caught.value.snippet
+
+
+def test_the_fast_column_constructor_builds_the_same_frozen_column() -> None:
+    from service.schema.ddl_table import plain_column
+    from service.schema.model import Column, ColumnType, TypeFamily
+
+    t = ColumnType("INT", TypeFamily.INTEGER, bits=32)
+    fast, slow = plain_column("a", t, False, 3), Column("a", t, False, None, None, 3)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(AttributeError):
+        fast.name = "b"  # type: ignore[misc]
