@@ -33,7 +33,6 @@ IGNORED = (
     exp.Merge,
     exp.Grant,
     exp.Revoke,
-    exp.Alter,
     exp.Set,
     exp.Use,
     exp.Drop,

@@ -198,7 +198,10 @@ class TableReader:
         known = self.types.by_key  # canonical types of argument-less sqlglot types, by id
         for item in items:
             if type(item) is not exp.ColumnDef:
-                others.append(item)
+                if isinstance(item, exp.Identifier | exp.Column):
+                    self._untyped(item)
+                else:
+                    others.append(item)
                 continue
             args = item.args
             ident = args["this"].args
@@ -303,15 +306,16 @@ class TableReader:
             raise self.error(f"table {self.name} declares more than one PRIMARY KEY", node)
         self.primary_key = names
 
+    def _untyped(self, item: exp.Expression) -> None:
+        name = ident_name(item, self.fold)
+        if self.dialect != "sqlite":
+            raise self.error(f"column {name} has no type", item)
+        if name in self.columns:  # SQLite allows a column without a type
+            raise self.error(f"column {name} is declared twice in table {self.name}", item)
+        self.columns[name] = Column(name, UNTYPED, True, None, None, len(self.columns))
+
     def _constraint(self, item: exp.Expression, origin: exp.Expression) -> None:
-        if isinstance(item, exp.Identifier | exp.Column):
-            if self.dialect != "sqlite":
-                raise self.error(f"column {ident_name(item, self.fold)} has no type", item)
-            name = ident_name(item, self.fold)  # SQLite allows a column without a type
-            if name in self.columns:
-                raise self.error(f"column {name} is declared twice in table {self.name}", item)
-            self.columns[name] = Column(name, UNTYPED, True, None, None, len(self.columns))
-        elif isinstance(item, exp.LikeProperty):
+        if isinstance(item, exp.LikeProperty):
             raise self.error(f"table {self.name} copies columns with LIKE: declare them", item)
         elif isinstance(item, exp.Constraint):
             parts = item.expressions

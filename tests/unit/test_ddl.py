@@ -328,8 +328,8 @@ def test_a_column_list_entry_that_is_not_a_readable_column_is_an_error(
 
 
 def test_sqlite_columns_may_have_no_type() -> None:
-    t = table("CREATE TABLE t (a INTEGER PRIMARY KEY, b)", "sqlite")
-    assert t.column_names == ("a", "b")
+    t = table("CREATE TABLE t (a INTEGER PRIMARY KEY, b, c TEXT)", "sqlite")
+    assert t.column_names == ("a", "b", "c")
     assert t.columns[1].type.family.value == "other"
 
 
