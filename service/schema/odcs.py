@@ -27,7 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
-from service.schema.names import GENERIC, folds, resolve_dialect, sqlglot_dialect
+from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -175,11 +175,13 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
 
 @dataclass
 class _ContractReader:
+    """Reads the schema objects of one contract in one dialect."""
+
     dialect: str
     types: TypeReader
     source: str | None
-    fold: Any = field(init=False)
-    table_fold: Any = field(init=False)
+    fold: Fold = field(init=False)
+    table_fold: Fold = field(init=False)
 
     def __post_init__(self) -> None:
         self.fold, self.table_fold = folds(self.dialect)
