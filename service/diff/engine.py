@@ -11,6 +11,7 @@ from service.diff.rules import (
     ADDED_REQUIRED_COLUMN,
     RULES,
     SHIFT_KIND,
+    STRICT_BREAKING,
     UNKNOWN_TYPE_CHANGE,
     Rule,
     Shift,
@@ -155,8 +156,8 @@ class _Differ:
         """One change with its verdicts and reason, keyed for ordering."""
         rule = rule or RULES[kind]
         verdict = rule.verdict
-        if self.strict and kind is K.COLUMN_TYPE_WIDENED:
-            verdict = Verdict.BREAKING  # strict consumers bind exact types
+        if self.strict and kind in STRICT_BREAKING:
+            verdict = Verdict.BREAKING
         reason = rule.reason.format(
             table=table, column=column, before=before, after=after, detail=detail
         )

@@ -175,6 +175,11 @@ UNKNOWN_TYPE_CHANGE = Rule(
 )
 
 
+# At `--level strict` these widenings also break readers: consumers that bind exact
+# types (generated classes, exhaustive matches on an enum) fail on a wider domain.
+STRICT_BREAKING = frozenset({K.COLUMN_TYPE_WIDENED, K.ENUM_VALUES_ADDED})
+
+
 class Shift(StrEnum):
     """How a column's type moved: the answer of the type comparison."""
 

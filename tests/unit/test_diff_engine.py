@@ -141,6 +141,12 @@ def test_strict_level_calls_widening_breaking() -> None:
     assert strict.bump is Bump.MAJOR
 
 
+def test_strict_level_also_calls_new_enum_members_breaking() -> None:
+    old, new = one(Column("s", enum("a"))), one(Column("s", enum("a", "b")))
+    assert kinds(old, new, level="strict") == [("enum_values_added", "s", "breaking", "compatible")]
+    assert kinds(old, new) == [("enum_values_added", "s", "compatible", "compatible")]
+
+
 def test_an_unknown_level_is_refused() -> None:
     with pytest.raises(InvalidInput, match="level"):
         diff_schemas(one(), one(), level="lenient")
