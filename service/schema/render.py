@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -33,6 +33,7 @@ def _keywords(dialect: str) -> frozenset[str]:
     return frozenset(k.upper() for k in tokenizer.KEYWORDS)
 
 
+@lru_cache(maxsize=65_536)
 def _quote(name: str, dialect: str, table: bool = False) -> str:
     fold = folds(dialect)[1 if table else 0]
     plain = PLAIN.fullmatch(name) and fold(name, False) == name
