@@ -171,12 +171,13 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
                     found = hits.get(name)
                     if found is None:
                         found = hits[name] = _Hit(depth, (*path, name))
-                        paths.setdefault(name, found.path)
                     found.reads.add((obj, col, "projected"))
                     found.columns.add(reader[1])
                     if reader not in seen:
                         seen.add(reader)
                         queue.append(reader)
+                        if name not in paths:
+                            paths[name] = found.path
                 else:
                     found = hits.get(reader)
                     if found is None:
@@ -186,7 +187,8 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
             found = hits.get(reader)
             if found is None:
                 found = hits[reader] = _Hit(depth, (*path, reader))
-                paths.setdefault(reader, found.path)
+            if reader not in paths:
+                paths[reader] = found.path
             found.reads.add((obj, col, wide))
             outputs = [col] if wide == "star" else nodes[reader]["columns"]
             for output in outputs:
