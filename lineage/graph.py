@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-from lineage.model import LineageWarning
+from lineage.model import LineageWarning, Read
 from lineage.names import NameIndex, column_name, table_name
 from lineage.sql import QueryLineage, analyse, ddl_columns, statement_line, target_of
 
@@ -47,6 +47,9 @@ class LineageGraph:
         self.dialect = dialect
         self.names = NameIndex(default_schema and table_name(default_schema, dialect))
         self.warnings: list[LineageWarning] = []
+        #: One shared `Read(table, column, "projected")` per column node, made on first use:
+        #: large impacts report hundreds of thousands of them.
+        self.projected_reads: dict[tuple[str, str], Read] = {}
         if schemas:
             self.add_schemas(schemas)
 
