@@ -157,7 +157,9 @@ class LineageGraph:
         for sources in (projections or {}).values():
             sources = list(sources)
             inputs |= {table for table, _ in sources}
-        for table in inputs:
+        # Sorted so that edge order, and with it the order impact reports reads in, does
+        # not depend on set iteration order (string hashing varies between processes).
+        for table in sorted(inputs):
             upstream = self._ensure(table)
             self.graph.add_edge(table, name, star=table in stars, opaque=opaque)
             if table in stars or opaque:
@@ -166,9 +168,9 @@ class LineageGraph:
             self._column(name, column)
         for output, sources in (projections or {}).items():
             target = self._column(name, output)
-            for table, column in sources:
+            for table, column in sorted(sources):
                 self.graph.add_edge(self._column(table, column), target)
-        for table, column, how in uses:
+        for table, column, how in sorted(uses):
             key = self._column(table, column)
             edge = self.graph.get_edge_data(key, name)
             if edge is None:
@@ -284,6 +286,13 @@ class LineageGraph:
             target, kind or "view", None, tables=inputs - {target}, opaque=True, origin=origin
         )
 
+    def _column_name(self, table: str, column: str, dialect: str | None) -> str:
+        """A column as given when the table knows it so (already resolved), else folded."""
+        known = self.columns_of(table)
+        if known and column in known:
+            return column
+        return column_name(column, dialect)
+
     def add_consumer(
         self,
         name: str,
@@ -304,7 +313,9 @@ class LineageGraph:
             if columns is None:
                 stars.add(table)
             else:
-                uses |= {(table, column_name(column, dialect), "read") for column in columns}
+                uses |= {
+                    (table, self._column_name(table, column, dialect), "read") for column in columns
+                }
         if sql is not None:
             try:
                 query = sqlglot.parse_one(sql, read=dialect)

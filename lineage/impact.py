@@ -38,7 +38,8 @@ class _Hit:
     depth: int
     path: tuple[str, ...]
     reads: set[ReadKey] = field(default_factory=set)
-    projected: set[tuple[str, str]] = field(default_factory=set)
+    projected: dict[tuple[str, str], None] = field(default_factory=dict)
+    used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
 
@@ -188,19 +189,26 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
 
 
 def _collect_reads(graph: LineageGraph, hits: dict[str, _Hit], seen: set[Any]) -> None:
-    """For each object reached, the carrying columns it reads and the outputs they reach."""
+    """For each object reached, the carrying columns it reads and the outputs they reach.
+
+    Dicts, not sets, hold what is found: they keep the graph's (deterministic) order, so
+    the reads need no sorting, and they hold the graph's own node keys, so nothing is built.
+    """
     pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
     nodes: dict[Any, dict[str, Any]] = graph.graph._node
+    empty: dict[Any, dict[str, Any]] = {}
     for name, found in hits.items():
+        projected = found.projected
         for output in nodes[name]["columns"]:
             key = (name, output)
             if key in seen:
                 found.columns.add(output)
-                found.projected.update(seen.intersection(pred.get(key, ())))
-        for upstream in seen.intersection(pred[name]):
-            if type(upstream) is tuple:
-                hows = pred[name][upstream]["how"]
-                found.reads.update((upstream[0], upstream[1], how) for how in hows)
+                for upstream in pred.get(key, empty):
+                    if upstream in seen:
+                        projected[upstream] = None
+        for upstream, data in pred[name].items():
+            if upstream in seen and type(upstream) is tuple:
+                found.used[upstream] = data["how"]
 
 
 def _carry_wide(
@@ -242,6 +250,7 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
             found.depth, found.path = hit.depth, hit.path
         found.reads |= hit.reads
         found.projected |= hit.projected
+        found.used |= hit.used
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
 
@@ -256,22 +265,21 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
         columns = tuple(c for c in order if c in hit.columns) + tuple(
             sorted(hit.columns.difference(order))
         )
-    # Reads are built with tuple.__new__ and sorted as plain tuples: on large impacts they
-    # outnumber the objects a hundred to one, so this stays at C level where it can.
+    # Reads of projections come from one shared Read per column node; on large impacts they
+    # outnumber the objects a hundred to one. Order: table-level and wide reads (sorted),
+    # then projected columns, then other uses, each in the graph's order.
     make = tuple.__new__
-    reads = [make(Read, read) for read in hit.reads]
+    reads = [make(Read, read) for read in sorted(hit.reads, key=_read_key)]
     cache = graph.projected_reads
     reads += [
         cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
         for node in hit.projected
     ]
-    if any(read[1] is None for read in reads):
-        reads.sort(key=_read_key)
-    else:
-        reads.sort()
+    for node, hows in hit.used.items():
+        reads += [make(Read, (*node, how)) for how in sorted(hows)]
     return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
 
 
-def _read_key(read: Read) -> tuple[str, str, str]:
+def _read_key(read: ReadKey) -> tuple[str, str, str]:
     """Sort reads by table, column (a table-level read first), how."""
-    return read.table, read.column or "", read.how
+    return read[0], read[1] or "", read[2]

@@ -168,3 +168,11 @@ def test_json_that_is_neither_manifest_nor_event_is_a_warning(tmp_path: Path) ->
         ("bad.ndjson", 2),
         ("other.json", 1),
     ]
+
+
+def test_consumer_columns_given_as_resolved_names_keep_their_case() -> None:
+    graph = LineageGraph("postgres", schemas={"shop.orders": {"OrderId": "int", "amount": "int"}})
+    graph.add_consumer("bi", reads={"shop.orders": ["OrderId", "AMOUNT"]})
+    found = impact(graph, [ColumnChange("shop.orders", "OrderId", "column_removed")])
+    assert found.names() == {"bi"}
+    assert _names(graph, ColumnChange("shop.orders", "amount", "column_removed")) == {"bi"}
