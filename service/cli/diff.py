@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from lineage import LineageInputError
+from service.cli.impact import downstream_impact
 from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
@@ -76,8 +78,14 @@ def _use_color() -> bool:
 @click.option(
     "--downstream",
     type=click.Path(exists=True, path_type=Path),
-    hidden=True,
-    help="Lineage source for downstream impact (reserved; not wired yet).",
+    metavar="PATH",
+    help="Also list what the changes reach downstream: a directory of .sql views, a dbt "
+    "manifest.json, or OpenLineage events (.json/.ndjson, a file or a directory).",
+)
+@click.option(
+    "--include-compatible",
+    is_flag=True,
+    help="With --downstream, also follow changes that are compatible for readers.",
 )
 def diff(
     old: Path,
@@ -89,6 +97,7 @@ def diff(
     renames: tuple[str, ...],
     allow_unknown: bool,
     downstream: Path | None,
+    include_compatible: bool,
 ) -> None:
     """Compare OLD and NEW schemas (.sql DDL or ODCS .yaml); exit 1 if anything breaks.
 
@@ -97,6 +106,15 @@ def diff(
     unless --allow-unknown) from the chosen --perspective; 2 bad input or usage.
     `--format json` prints one object {"bump", "breaking", "changes": [...]};
     bump and breaking follow --perspective.
+
+    \b
+    --downstream PATH reads what is built on OLD (views' SQL, a dbt manifest,
+    OpenLineage events) and adds "impact": {"affected": [{"name", "kind",
+    "reads", "columns", "depth", "path", "stops_working"}], "warnings": [...]},
+    nearest first. Changes breaking (or unknown) for readers propagate; all do
+    with --include-compatible. OLD's tables expand SELECT *. Lineage warnings
+    (files that do not parse, partial name matches) are listed; they do not
+    change the exit status. A PATH lineage cannot read exits 2.
     """
     try:
         old_schema = load_schema(old, dialect)
@@ -106,18 +124,25 @@ def diff(
     except StewardError as e:
         click.echo(f"steward diff: {e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    if downstream is not None:
-        # Reserved for lineage: data["impact"] = impact(load(downstream, ...), changes).to_json()
-        # after `data` is built; every renderer shows extra keys as their own section.
-        click.echo("steward diff: --downstream is not available yet", err=True)
-        sys.exit(EXIT_BAD_INPUT)
     data = report(changes, perspective)
+    found = None
+    if downstream is not None:
+        try:
+            found = downstream_impact(
+                downstream, changes, old_schema, include_compatible=include_compatible
+            )
+        except LineageInputError as e:
+            click.echo(f"steward diff: --downstream: {e}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
     if fmt == "json":
+        if found is not None:
+            data["impact"] = found.to_json()
         click.echo(render_json(data))
     elif fmt == "markdown":
-        click.echo(render_markdown(data, perspective=perspective), nl=False)
+        section = f"\n{found.to_markdown()}\n" if found is not None else ""
+        click.echo(render_markdown(data, perspective=perspective) + section, nl=False)
     else:
-        click.echo(
-            render_text(data, perspective=perspective, color=_use_color()), color=_use_color()
-        )
+        section = f"\n\n{found.to_text()}" if found is not None else ""
+        text = render_text(data, perspective=perspective, color=_use_color())
+        click.echo(text + section, color=_use_color())
     sys.exit(EXIT_BREAKING if is_blocking(changes, perspective, allow_unknown) else EXIT_OK)

@@ -215,13 +215,3 @@ def test_a_contract_compared_with_a_narrower_contract_breaks(
     assert (change["kind"], change["table"], change["column"]) == (
         "column_type_narrowed", "SALES.ORDERS", "STATUS"
     )  # fmt: skip
-
-
-def test_the_reserved_downstream_option_refuses_rather_than_silently_ignoring(
-    files: dict[str, Path],
-) -> None:
-    code, out, err = run(
-        files["old"], files["widened"], "--dialect", "postgres", "--downstream", files["old"]
-    )
-    assert code == 2 and out == ""
-    assert "--downstream is not available yet" in err
