@@ -182,6 +182,23 @@ def test_the_old_schema_expands_select_star_in_views_with_no_ddl_beside_them(
     }
 
 
+def test_a_mysql_change_matches_a_view_spelling_the_column_in_another_case(pairs: Path) -> None:
+    code, found = impact_of(
+        pairs / "mysql" / "old.sql",
+        pairs / "mysql" / "status_removed.sql",
+        "--dialect",
+        "mysql",
+        "--downstream",
+        pairs / "mysql" / "views",
+    )
+    assert code == 1
+    assert reached(found) == {
+        "reporting.order_status": (1, ["shop.orders", "reporting.order_status"], True)
+    }
+    (status,) = found["affected"]
+    assert status["reads"] == [{"table": "shop.orders", "column": "Status", "how": "projected"}]
+
+
 def test_compatible_changes_propagate_only_with_include_compatible(
     pairs: Path, lineage_dir: Path
 ) -> None:
