@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from lineage import ColumnChange
@@ -14,17 +13,11 @@ from service.cli import main
 from service.cli.impact import column_changes
 from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
 
-
-@pytest.fixture
-def pairs(fixtures_dir: Path) -> Path:
-    """OLD/NEW schema pairs written for the lineage fixtures."""
-    return fixtures_dir / "downstream"
-
-
-@pytest.fixture
-def lineage_dir(fixtures_dir: Path) -> Path:
-    """SQL views, a dbt manifest and OpenLineage events."""
-    return fixtures_dir / "lineage"
+PAIRS = Path(__file__).resolve().parents[2] / "fixtures" / "downstream"
+LINEAGE = PAIRS.parent / "lineage"
+OLD_PG = PAIRS / "postgres" / "old.sql"
+POSTGRES_VIEWS = LINEAGE / "warehouse" / "postgres"
+DIALECTS = {"postgres": "postgres", "dbt": "postgres", "snowflake": "snowflake", "mysql": "mysql"}
 
 
 def run(*args: object) -> tuple[int, str, str]:
@@ -41,21 +34,20 @@ def impact_of(*args: object) -> tuple[int, dict[str, Any]]:
     return code, document["impact"]
 
 
+def downstream(pair: str, new: str, path: Path, *extra: object) -> tuple[int, dict[str, Any]]:
+    """`steward diff` of PAIRS/pair/old.sql and PAIRS/pair/new with `--downstream path`."""
+    dialect = ("--dialect", DIALECTS[pair])
+    return impact_of(
+        PAIRS / pair / "old.sql", PAIRS / pair / new, *dialect, "--downstream", path, *extra
+    )
+
+
 def reached(found: dict[str, Any]) -> dict[str, tuple[int, list[str], bool]]:
     return {a["name"]: (a["depth"], a["path"], a["stops_working"]) for a in found["affected"]}
 
 
-def test_a_removed_column_reaches_the_views_reading_it_and_their_readers(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "warehouse" / "postgres",
-    )
+def test_a_removed_column_reaches_the_views_reading_it_and_their_readers() -> None:
+    code, found = downstream("postgres", "status_removed.sql", POSTGRES_VIEWS)
     assert code == 1
     assert reached(found) == {
         "analytics.all_orders": (1, ["shop.orders", "analytics.all_orders"], True),
@@ -74,32 +66,14 @@ def test_a_removed_column_reaches_the_views_reading_it_and_their_readers(
     assert totals["columns"] == ["country", "revenue", "order_count"]
 
 
-def test_a_breaking_change_to_a_column_nothing_reads_affects_nothing(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "refund_id_narrowed.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "warehouse" / "postgres",
-    )
+def test_a_breaking_change_to_a_column_nothing_reads_affects_nothing() -> None:
+    code, found = downstream("postgres", "refund_id_narrowed.sql", POSTGRES_VIEWS)
     assert code == 1
     assert found["affected"] == []
 
 
-def test_a_dbt_manifest_yields_the_models_and_exposures_downstream_of_a_source(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "dbt" / "old.sql",
-        pairs / "dbt" / "status_removed.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "dbt" / "manifest.json",
-    )
+def test_a_dbt_manifest_yields_the_models_and_exposures_downstream_of_a_source() -> None:
+    code, found = downstream("dbt", "status_removed.sql", LINEAGE / "dbt" / "manifest.json")
     assert code == 1
     assert {name: depth for name, (depth, _, _) in reached(found).items()} == {
         "analytics.staging.stg_orders": 1,
@@ -114,17 +88,8 @@ def test_a_dbt_manifest_yields_the_models_and_exposures_downstream_of_a_source(
     assert "raw.orders matched analytics.raw.orders by a partial name" in reasons
 
 
-def test_openlineage_events_yield_the_datasets_their_jobs_write(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "openlineage",
-    )
+def test_openlineage_events_yield_the_datasets_their_jobs_write() -> None:
+    code, found = downstream("postgres", "status_removed.sql", LINEAGE / "openlineage")
     assert code == 1
     assert reached(found) == {
         "analytics.order_facts": (1, ["shop.orders", "analytics.order_facts"], True),
@@ -137,16 +102,9 @@ def test_openlineage_events_yield_the_datasets_their_jobs_write(
     assert found["warnings"] == []
 
 
-def test_a_snowflake_change_on_upper_case_names_matches_views_written_in_lower_case(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "snowflake" / "old.sql",
-        pairs / "snowflake" / "created_at_removed.sql",
-        "--dialect",
-        "snowflake",
-        "--downstream",
-        lineage_dir / "warehouse" / "snowflake",
+def test_a_snowflake_change_on_upper_case_names_matches_views_written_in_lower_case() -> None:
+    code, found = downstream(
+        "snowflake", "created_at_removed.sql", LINEAGE / "warehouse" / "snowflake"
     )
     assert code == 1
     assert reached(found) == {
@@ -160,12 +118,8 @@ def test_a_snowflake_change_on_upper_case_names_matches_views_written_in_lower_c
     }
 
 
-def test_the_old_schema_expands_select_star_in_views_with_no_ddl_beside_them(
-    pairs: Path,
-) -> None:
-    args = ("--dialect", "postgres", "--downstream", pairs / "views_only")
-    old = pairs / "postgres" / "old.sql"
-    code, found = impact_of(old, pairs / "postgres" / "status_removed.sql", *args)
+def test_the_old_schema_expands_select_star_in_views_with_no_ddl_beside_them() -> None:
+    code, found = downstream("postgres", "status_removed.sql", PAIRS / "views_only")
     assert code == 1
     assert {name: depth for name, (depth, _, _) in reached(found).items()} == {
         "analytics.order_copy": 1,
@@ -174,7 +128,7 @@ def test_the_old_schema_expands_select_star_in_views_with_no_ddl_beside_them(
     }
     copy = next(a for a in found["affected"] if a["name"] == "analytics.order_copy")
     assert copy["columns"] == ["id", "customer_id", "amount", "status", "created_at"]
-    code, found = impact_of(old, pairs / "postgres" / "amount_narrowed.sql", *args)
+    code, found = downstream("postgres", "amount_narrowed.sql", PAIRS / "views_only")
     assert code == 1
     assert {a["name"]: a["columns"] for a in found["affected"]} == {
         "analytics.order_copy": ["amount"],
@@ -182,15 +136,8 @@ def test_the_old_schema_expands_select_star_in_views_with_no_ddl_beside_them(
     }
 
 
-def test_a_mysql_change_matches_a_view_spelling_the_column_in_another_case(pairs: Path) -> None:
-    code, found = impact_of(
-        pairs / "mysql" / "old.sql",
-        pairs / "mysql" / "status_removed.sql",
-        "--dialect",
-        "mysql",
-        "--downstream",
-        pairs / "mysql" / "views",
-    )
+def test_a_mysql_change_matches_a_view_spelling_the_column_in_another_case() -> None:
+    code, found = downstream("mysql", "status_removed.sql", PAIRS / "mysql" / "views")
     assert code == 1
     assert reached(found) == {
         "reporting.order_status": (1, ["shop.orders", "reporting.order_status"], True)
@@ -199,21 +146,13 @@ def test_a_mysql_change_matches_a_view_spelling_the_column_in_another_case(pairs
     assert status["reads"] == [{"table": "shop.orders", "column": "Status", "how": "projected"}]
 
 
-def test_compatible_changes_propagate_only_with_include_compatible(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    args = (
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "amount_widened.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "warehouse" / "postgres",
-    )
-    code, found = impact_of(*args)
+def test_compatible_changes_propagate_only_with_include_compatible() -> None:
+    code, found = downstream("postgres", "amount_widened.sql", POSTGRES_VIEWS)
     assert code == 0
     assert found["affected"] == []
-    code, found = impact_of(*args, "--include-compatible")
+    code, found = downstream(
+        "postgres", "amount_widened.sql", POSTGRES_VIEWS, "--include-compatible"
+    )
     assert code == 0
     assert {name: stops for name, (_, _, stops) in reached(found).items()} == {
         "analytics.all_orders": False,
@@ -227,17 +166,8 @@ def test_compatible_changes_propagate_only_with_include_compatible(
     }
 
 
-def test_lineage_warnings_are_reported_and_leave_the_exit_status_to_the_diff(
-    pairs: Path, lineage_dir: Path
-) -> None:
-    code, found = impact_of(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "amount_widened.sql",
-        "--dialect",
-        "postgres",
-        "--downstream",
-        lineage_dir / "warehouse" / "postgres",
-    )
+def test_lineage_warnings_are_reported_and_leave_the_exit_status_to_the_diff() -> None:
+    code, found = downstream("postgres", "amount_widened.sql", POSTGRES_VIEWS)
     assert code == 0
     assert {(w["file"], w["line"], w["reason"]) for w in found["warnings"]} == {
         ("late_orders.sql", 5, "does not parse: Expecting )"),
@@ -245,10 +175,8 @@ def test_lineage_warnings_are_reported_and_leave_the_exit_status_to_the_diff(
     }
 
 
-def test_a_renamed_table_reaches_the_readers_of_its_old_name(
-    pairs: Path, lineage_dir: Path, tmp_path: Path
-) -> None:
-    old = pairs / "postgres" / "old.sql"
+def test_a_renamed_table_reaches_the_readers_of_its_old_name(tmp_path: Path) -> None:
+    old = OLD_PG
     new = tmp_path / "new.sql"
     new.write_text(old.read_text().replace("shop.refunds", "shop.refunds_v2"))
     code, found = impact_of(
@@ -259,7 +187,7 @@ def test_a_renamed_table_reaches_the_readers_of_its_old_name(
         "--rename",
         "shop.refunds=shop.refunds_v2",
         "--downstream",
-        lineage_dir / "warehouse" / "postgres",
+        POSTGRES_VIEWS,
     )
     assert code == 1
     assert reached(found) == {
@@ -267,10 +195,8 @@ def test_a_renamed_table_reaches_the_readers_of_its_old_name(
     }
 
 
-def test_a_renamed_column_reaches_the_readers_of_its_old_name(
-    pairs: Path, lineage_dir: Path, tmp_path: Path
-) -> None:
-    old = pairs / "postgres" / "old.sql"
+def test_a_renamed_column_reaches_the_readers_of_its_old_name(tmp_path: Path) -> None:
+    old = OLD_PG
     new = tmp_path / "new.sql"
     new.write_text(
         old.read_text().replace("    created_at timestamp\n", "    placed_at timestamp\n")
@@ -283,7 +209,7 @@ def test_a_renamed_column_reaches_the_readers_of_its_old_name(
         "--rename",
         "shop.orders.created_at=placed_at",
         "--downstream",
-        lineage_dir / "warehouse" / "postgres",
+        POSTGRES_VIEWS,
     )
     assert code == 1
     assert set(reached(found)) == {
@@ -297,14 +223,14 @@ def test_a_renamed_column_reaches_the_readers_of_its_old_name(
     assert {"table": "shop.orders", "column": "created_at", "how": "windowed"} in recency["reads"]
 
 
-def test_the_text_output_has_a_readable_impact_section(pairs: Path, lineage_dir: Path) -> None:
+def test_the_text_output_has_a_readable_impact_section() -> None:
     code, out, _ = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "status_removed.sql",
         "--dialect",
         "postgres",
         "--downstream",
-        lineage_dir / "warehouse" / "postgres",
+        POSTGRES_VIEWS,
     )
     assert code == 1
     assert "\n\nDownstream impact: 5 object(s) affected\n" in out
@@ -314,39 +240,39 @@ def test_the_text_output_has_a_readable_impact_section(pairs: Path, lineage_dir:
     assert '"affected"' not in out
 
 
-def test_the_markdown_output_has_an_impact_table(pairs: Path, lineage_dir: Path) -> None:
+def test_the_markdown_output_has_an_impact_table() -> None:
     code, out, _ = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "refund_id_narrowed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "refund_id_narrowed.sql",
         "--dialect",
         "postgres",
         "--format",
         "markdown",
         "--downstream",
-        lineage_dir / "openlineage",
+        LINEAGE / "openlineage",
     )
     assert code == 1
     assert out.endswith(
         "\n### Downstream impact\n\nNothing downstream reads the changed columns.\n"
     )
     code, out, _ = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "status_removed.sql",
         "--dialect",
         "postgres",
         "--format",
         "markdown",
         "--downstream",
-        lineage_dir / "openlineage",
+        LINEAGE / "openlineage",
     )
     assert code == 1
     assert "| `reporting.exec_summary` | table | 2 | yes |" in out
 
 
-def test_without_downstream_the_json_has_no_impact(pairs: Path) -> None:
+def test_without_downstream_the_json_has_no_impact() -> None:
     code, out, _ = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "status_removed.sql",
         "--dialect",
         "postgres",
         "--format",
@@ -356,10 +282,10 @@ def test_without_downstream_the_json_has_no_impact(pairs: Path) -> None:
     assert set(json.loads(out)) == {"bump", "breaking", "changes"}
 
 
-def test_a_missing_downstream_path_exits_2(pairs: Path, tmp_path: Path) -> None:
+def test_a_missing_downstream_path_exits_2(tmp_path: Path) -> None:
     code, out, err = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "status_removed.sql",
         "--downstream",
         tmp_path / "missing",
     )
@@ -367,11 +293,11 @@ def test_a_missing_downstream_path_exits_2(pairs: Path, tmp_path: Path) -> None:
     assert "does not exist" in err
 
 
-def test_a_downstream_path_with_no_lineage_in_it_exits_2(pairs: Path, tmp_path: Path) -> None:
+def test_a_downstream_path_with_no_lineage_in_it_exits_2(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not lineage")
     code, out, err = run(
-        pairs / "postgres" / "old.sql",
-        pairs / "postgres" / "status_removed.sql",
+        OLD_PG,
+        PAIRS / "postgres" / "status_removed.sql",
         "--format",
         "json",
         "--downstream",
