@@ -29,7 +29,6 @@ NAMING = {
 }
 
 
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored in UTC and read back timezone-aware, on SQLite as on PostgreSQL."""
 
@@ -58,7 +57,7 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints stably."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: TZ}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: TZ}  # noqa: RUF012
 
 
 class PrincipalRow(Base):
