@@ -16,3 +16,10 @@ def main() -> None:
 from service.cli.diff import diff  # noqa: E402
 
 main.add_command(diff)
+
+
+from service.cli.serve import serve  # noqa: E402
+from service.cli.token import token  # noqa: E402
+
+main.add_command(serve)
+main.add_command(token)

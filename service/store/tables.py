@@ -157,7 +157,6 @@ class ChangeRequestRow(Base):
     """A proposed schema change; `open_product_id` is set while open: one open per product."""
 
     __tablename__ = "change_requests"
-    __mapper_args__ = {"version_id_col": "row_version"}  # noqa: RUF012
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     open_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), unique=True)
@@ -178,6 +177,7 @@ class ChangeRequestRow(Base):
     decided_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
     product: Mapped[ProductRow] = relationship(foreign_keys=[product_id], lazy="joined")
     proposer: Mapped[PrincipalRow] = relationship(foreign_keys=[proposer_id], lazy="joined")
     approver: Mapped[PrincipalRow | None] = relationship(foreign_keys=[approver_id], lazy="joined")
