@@ -264,6 +264,8 @@ class _Differ:
                 yield self.emit(
                     K.ENUM_VALUES_ADDED, table, col, None, ", ".join(added), position=pos
                 )
+            if removed or added:
+                return
         result = compare_types(old.type, new.type, self.dialect)
         if result.shift is Shift.SAME:
             return

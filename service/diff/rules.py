@@ -304,11 +304,13 @@ def _times(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
 
 
 def _enums(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
-    # Added/removed members are reported by the engine as enum_values_* changes;
-    # what remains here is a pure reordering, which changes ORDER BY on the column.
-    if set(old.values) == set(new.values) and old.values != new.values:
+    # For a column's own ENUM the engine reports members as enum_values_* changes
+    # instead; this answer matters for ENUMs nested in arrays and structs.
+    if set(old.values) == set(new.values):
+        # Same members in another order: ORDER BY on the column changes meaning.
         return TypeComparison(Shift.CHANGED, "its values were reordered, so sorting by it changes")
-    return TypeComparison(Shift.SAME)
+    removed = [v for v in old.values if v not in new.values]
+    return _ordered(not removed, False, f"values {', '.join(removed)} were removed")
 
 
 def _worst(results: list[TypeComparison]) -> TypeComparison:
@@ -335,14 +337,16 @@ def _structs(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
     # Fields are matched by name: readers address them as col.field.
     old_fields, new_fields = dict(old.fields), dict(new.fields)
     missing = [n for n in old_fields if n not in new_fields]
-    if missing:
-        return TypeComparison(Shift.NARROWED, f"field {', '.join(missing)} was removed")
     results = []
+    if missing:
+        results.append(TypeComparison(Shift.NARROWED, f"field {', '.join(missing)} was removed"))
     for name, t in old_fields.items():
+        if name not in new_fields:
+            continue
         r = compare_types(t, new_fields[name], dialect)
         detail = f"field {name}: {r.detail}" if r.detail else ""
         results.append(TypeComparison(r.shift, detail))
-    if len(new_fields) > len(old_fields):
+    if set(new_fields) - set(old_fields):
         results.append(TypeComparison(Shift.WIDENED))
     return _worst(results)
 

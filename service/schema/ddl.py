@@ -1,12 +1,17 @@
 """parse_ddl: read CREATE TABLE statements of any sqlglot dialect into a Schema.
 
-Views are not tables: `CREATE VIEW` statements are skipped, as are statements that do
-not declare a table's shape (INSERT, GRANT, ALTER, SET, USE, DROP, ...). A statement
-sqlglot could not parse, or only kept as a raw command, is an error, never a silent drop.
+Views are not tables: `CREATE VIEW` statements are skipped (even with a column list), as
+are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...).
+`ALTER TABLE` on a table of the script applies ADD COLUMN, ADD CONSTRAINT and ALTER COLUMN
+SET/DROP DEFAULT|NOT NULL (as pg_dump writes keys) and refuses other actions; on any other
+table it is skipped. `COMMENT ON` applies to tables of the script. A statement sqlglot
+could not parse, or only kept as a raw command, is an error, never a silent drop, except
+raw commands that cannot change a table (SET, GRANT, ALTER ... OWNER TO, ...).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -16,7 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 from service.errors import SchemaParseError
 from service.schema.ddl_table import TableReader
 from service.schema.model import Schema, Table
-from service.schema.names import folds, resolve_dialect, sqlglot_dialect
+from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
 from service.schema.types import TypeReader
 
 # Statements that say nothing about a table's declared shape; they are skipped.
@@ -46,6 +51,18 @@ IGNORED = (
     exp.Refresh,
     exp.Declare,
     exp.LoadData,
+)
+
+
+# Raw commands that cannot change a table's declared shape (pg_dump writes several).
+HARMLESS_COMMANDS = frozenset(
+    {"SET", "RESET", "GRANT", "REVOKE", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "START", "SHOW"}
+    | {"CALL", "EXEC", "EXECUTE", "DECLARE", "CHECKPOINT", "LOCK", "USE", "GO", "REFRESH"}
+)
+HARMLESS_ALTER = re.compile(
+    r"^\s*(SEQUENCE|SCHEMA|DATABASE|ROLE|USER|FUNCTION|PROCEDURE|VIEW|MATERIALIZED|INDEX"
+    r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b",
+    re.IGNORECASE,
 )
 
 
@@ -121,10 +138,13 @@ def parse_ddl(
     for statement in _parse(sql, name, source):
         if isinstance(statement, exp.Create):
             _create(script, statement, types)
+        elif isinstance(statement, exp.Alter):
+            _alter(script, statement, types)
         elif isinstance(statement, exp.Comment):
             comments.append(statement)
         elif isinstance(statement, exp.Command):
-            raise _unsupported(script, statement)
+            if not _harmless(statement):
+                raise _unsupported(script, statement)
         elif not isinstance(statement, IGNORED):
             raise script.error(
                 f"not a SQL statement: {statement.sql(sqlglot_dialect(name))[:80]!r}", statement
@@ -159,17 +179,30 @@ def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
     return [s for s in parsed if isinstance(s, exp.Expression)]
 
 
+def _harmless(statement: exp.Command) -> bool:
+    keyword = str(statement.this).upper()
+    rest = str(statement.expression or "")
+    if keyword == "ALTER":
+        return bool(HARMLESS_ALTER.search(rest))
+    return keyword in HARMLESS_COMMANDS
+
+
 def _unsupported(script: _Script, statement: exp.Command) -> SchemaParseError:
     keyword = str(statement.this)
-    rest = statement.expression.name if isinstance(statement.expression, exp.Expression) else ""
-    found = script.sql.find(rest[:60]) if rest else -1
-    line, col = _position(script.sql, found) if found >= 0 else (None, None)
+    rest = " ".join(str(statement.expression or "").split())
+    words = rest.split()
+    line = col = None
+    # sqlglot keeps no position for a raw command: find its text in the script.
+    pattern = r"\s+".join(re.escape(w) for w in [keyword, *words[:3]])
+    found = re.search(pattern, script.sql, re.IGNORECASE)
+    if found:
+        line, col = _position(script.sql, found.start())
     return SchemaParseError(
-        f"unsupported syntax: sqlglot could not parse this {keyword} statement",
+        f"unsupported syntax: sqlglot could not parse this {keyword.upper()} statement",
         dialect=script.dialect,
         line=line,
         column=col,
-        snippet=" ".join(f"{keyword} {rest}".split())[:200],
+        snippet=f"{keyword} {rest}"[:200],
         source=script.source,
     )
 
@@ -190,3 +223,17 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
         )
     script.tables.pop(table.name, None)
     script.tables[table.name] = table
+
+
+def _alter(script: _Script, statement: exp.Alter, types: TypeReader) -> None:
+    target = statement.this
+    if str(statement.args.get("kind") or "").upper() != "TABLE" or not isinstance(
+        target, exp.Table
+    ):
+        return
+    name = table_name(target, folds(script.dialect)[1])
+    table = script.tables.get(name)
+    if table is None:
+        return  # a table this script does not declare: nothing to apply it to
+    reader = TableReader.resume(table, script.dialect, types, script.error)
+    script.tables[name] = reader.alter(statement)

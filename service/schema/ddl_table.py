@@ -15,13 +15,15 @@ from service.schema.names import (
     folds,
     ident_name,
     normalise_expression,
+    sql_writer,
     sqlglot_dialect,
     table_name,
 )
 from service.schema.types import TypeReader
 
 ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
-SERIALS = frozenset({"SERIAL", "BIGSERIAL", "SMALLSERIAL"})
+_T = exp.DataType.Type
+SERIALS = frozenset(id(t) for t in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL))
 UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
 
 
@@ -48,8 +50,9 @@ class TableReader:
         self.fold, self.table_fold = folds(dialect)
         self.types = types
         self.error = error
+        self.write = sql_writer(dialect)
         self.name = ""
-        self.columns: dict[str, _Col] = {}
+        self.columns: dict[str, Column] = {}
         self.primary_key: list[str] = []
         self.uniques: set[tuple[str, ...]] = set()
         self.checks: set[str] = set()
@@ -72,20 +75,19 @@ class TableReader:
         properties = create.args.get("properties")
         for prop in properties.expressions if properties is not None else ():
             self._property(prop)
-        pk = set(self.primary_key)
+        return self.build()
+
+    def build(self) -> Table:
+        """The Table read so far; primary key columns are NOT NULL."""
+        columns = tuple(self.columns.values())
+        if self.primary_key:
+            pk = set(self.primary_key)
+            columns = tuple(
+                replace(c, nullable=False) if c.nullable and c.name in pk else c for c in columns
+            )
         return Table(
             name=self.name,
-            columns=tuple(
-                Column(
-                    name=c.name,
-                    type=c.type,
-                    nullable=c.nullable and c.name not in pk,
-                    default=c.default,
-                    comment=c.comment,
-                    position=i,
-                )
-                for i, c in enumerate(self.columns.values())
-            ),
+            columns=columns,
             primary_key=tuple(self.primary_key),
             uniques=frozenset(self.uniques),
             checks=frozenset(self.checks),
@@ -95,25 +97,87 @@ class TableReader:
             cluster_by=tuple(self.cluster_by),
         )
 
+    @classmethod
+    def resume(cls, table: Table, dialect: str, types: TypeReader, error: ErrorAt) -> TableReader:
+        """A reader holding an already read Table, to apply ALTER TABLE actions to."""
+        reader = cls(dialect, types, error)
+        reader.name = table.name
+        reader.columns = {c.name: c for c in table.columns}
+        reader.primary_key = list(table.primary_key)
+        reader.uniques = set(table.uniques)
+        reader.checks = set(table.checks)
+        reader.foreign_keys = set(table.foreign_keys)
+        reader.comment = table.comment
+        reader.partition_by = list(table.partition_by)
+        reader.cluster_by = list(table.cluster_by)
+        return reader
+
+    def alter(self, alter: exp.Alter) -> Table:
+        """Apply ALTER TABLE ADD COLUMN / ADD CONSTRAINT / ALTER COLUMN [SET|DROP] DEFAULT|NOT NULL.
+
+        Any other action (DROP, RENAME, a type change) is refused rather than half-applied.
+        """
+        for action in alter.args.get("actions") or ():
+            if isinstance(action, exp.AddConstraint):
+                for item in action.expressions:
+                    self._constraint(item, action)
+            elif isinstance(action, exp.ColumnDef):
+                self._column(action)
+            elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is None:
+                self._alter_column(action)
+            else:
+                raise self.error(
+                    f"ALTER TABLE {self.name} {action.sql(sqlglot_dialect(self.dialect))[:60]} "
+                    "is not applied: declare the table's final shape in its CREATE TABLE",
+                    alter,
+                )
+        return self.build()
+
+    def _alter_column(self, action: exp.AlterColumn) -> None:
+        name = self._names([action.this], "ALTER COLUMN")[0]
+        col = self.columns[name]
+        args = action.args
+        default = args.get("default")
+        if default is not None:
+            col = replace(col, default=self._sql(default))
+        elif args.get("drop") and args.get("allow_null") is None:
+            col = replace(col, default=None)
+        if args.get("allow_null") is not None:
+            col = replace(col, nullable=bool(args["allow_null"]))
+        self.columns[name] = col
+
     def _sql(self, node: exp.Expression) -> str:
-        return normalise_expression(node, self.dialect, self.fold)
+        return normalise_expression(node, self.fold, self.write)
 
     def _column(self, cdef: exp.ColumnDef) -> None:
-        ident = cdef.this
-        name = self.fold(ident.this, bool(ident.args.get("quoted")))
+        args = cdef.args
+        ident = args["this"].args
+        name = self.fold(ident["this"], bool(ident.get("quoted")))
         if name in self.columns:
             raise self.error(f"column {name} is declared twice in table {self.name}", cdef)
-        kind = cdef.args.get("kind")
-        col = _Col(name, self.types.read(kind) if isinstance(kind, exp.DataType) else UNTYPED)
-        self.columns[name] = col
-        if isinstance(kind, exp.DataType) and kind.this.name in SERIALS:
+        kind = args.get("kind")
+        if isinstance(kind, exp.DataType):
+            ctype = self.types.read(kind)
+            serial = id(kind.args["this"]) in SERIALS
+        else:
+            ctype, serial = UNTYPED, False
+        constraints = args.get("constraints")
+        if not constraints and not serial:  # the common case, kept cheap
+            self.columns[name] = Column(name, ctype, True, None, None, len(self.columns))
+            return
+        col = _Col(name, ctype)
+        if serial:
             # SERIAL is INT NOT NULL DEFAULT nextval('<table>_<column>_seq').
             col.nullable = False
             seq = f"{self.name.rsplit('.', 1)[-1]}_{name}_seq"
             nextval = sqlglot.parse_one(f"nextval('{seq}')", read="postgres")
             col.default = self._sql(nextval) if isinstance(nextval, exp.Expression) else None
-        for constraint in cdef.constraints:
+        for constraint in constraints or ():
             self._column_constraint(col, constraint.args.get("kind"))
+        position = len(self.columns)
+        self.columns[name] = Column(
+            name, col.type, col.nullable, col.default, col.comment, position
+        )
 
     def _column_constraint(self, col: _Col, kind: exp.Expression | None) -> None:
         if isinstance(kind, exp.NotNullColumnConstraint):
@@ -134,9 +198,9 @@ class TableReader:
             col.comment = self._description(kind.expressions, col.comment)
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
             col.nullable = False  # an identity column is NOT NULL (SQL standard, T-SQL)
-            col.default = kind.sql(sqlglot_dialect(self.dialect))
+            col.default = self.write(kind)
         elif isinstance(kind, exp.AutoIncrementColumnConstraint):
-            col.default = kind.sql(sqlglot_dialect(self.dialect))
+            col.default = self.write(kind)
 
     def _description(self, props: Iterable[exp.Expression], current: str | None) -> str | None:
         for prop in props:

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from service.schema.model import ColumnType
 from service.schema.model import TypeFamily as F
+from service.schema.names import sqlglot_dialect
 
 
 class Args(StrEnum):
@@ -355,7 +356,23 @@ class TypeReader:
 
     def read(self, dt: exp.DataType) -> ColumnType:
         """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""
-        key = self._key(dt)
+        args = dt.args
+        params = args.get("expressions")
+        # Hot path: a type without arguments, or with literal ones (VARCHAR(10)), keyed cheaply
+        # by the identity of its sqlglot type (the members are singletons) and the literals.
+        key: object
+        if args.get("kind") is not None:
+            key = self._key(dt)
+        elif not params:
+            key = id(args["this"])
+        else:
+            try:
+                if len(params) == 1:
+                    key = (id(args["this"]), params[0].args["this"].args["this"])
+                else:
+                    key = (id(args["this"]), *[p.args["this"].args["this"] for p in params])
+            except (KeyError, AttributeError):
+                key = self._key(dt)
         found = self._cache.get(key)
         if found is None:
             found = self._convert(dt)
@@ -378,10 +395,10 @@ class TypeReader:
     def _convert(self, dt: exp.DataType) -> ColumnType:
         type_name = dt.this.name
         rule = self._table.get(type_name, OTHER)
-        sql = dt.sql(self.dialect)
+        sql = dt.sql(sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:
             kind = dt.args.get("kind")
-            written = kind.sql(self.dialect) if kind is not None else sql
+            written = kind.sql(sqlglot_dialect(self.dialect)) if kind is not None else sql
             return ColumnType(name=written.upper(), family=F.OTHER, sql=sql)
         params = [_param(e) for e in dt.expressions] if rule.args is not Args.NESTED else []
         return _apply(rule, params, sql, dt, self)

@@ -303,3 +303,12 @@ def test_the_perspective_decides_the_bump_and_whether_ci_blocks() -> None:
     assert bump_for(relaxed, "writer") is Bump.MINOR
     with pytest.raises(InvalidInput, match="perspective"):
         bump_for(cs, "auditor")
+
+
+def test_enums_nested_in_arrays_widen_when_members_are_added_and_narrow_when_removed() -> None:
+    def arr(t: ColumnType) -> ColumnType:
+        return ColumnType("ARRAY", TypeFamily.ARRAY, args=(t,))
+
+    small, large = arr(enum("a")), arr(enum("a", "b"))
+    assert kinds(one(Column("x", small)), one(Column("x", large)))[0][0] == "column_type_widened"
+    assert kinds(one(Column("x", large)), one(Column("x", small)))[0][0] == "column_type_narrowed"
