@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks [--quick] [name ...]`; each module has run(quick) -> lines."""
