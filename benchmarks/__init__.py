@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m benchmarks [--quick] [name ...]`; each module has run(quick) -> lines."""
+"""Benchmarks: each module's `run(quick)` returns lines with figures and ratios to a floor."""

@@ -175,6 +175,11 @@ UNKNOWN_TYPE_CHANGE = Rule(
 )
 
 
+# At `--level strict` these widenings also break readers: consumers that bind exact
+# types (generated classes, exhaustive matches on an enum) fail on a wider domain.
+STRICT_BREAKING = frozenset({K.COLUMN_TYPE_WIDENED, K.ENUM_VALUES_ADDED})
+
+
 class Shift(StrEnum):
     """How a column's type moved: the answer of the type comparison."""
 
@@ -219,6 +224,9 @@ DEFAULT_FRACTION = 6
 # Fixed-length spellings; their values are padded, so turning one into a varying
 # string keeps every value but the reverse pads them (silently different values).
 FIXED_LENGTH_STRINGS = frozenset({"CHAR", "NCHAR", "BINARY", "FIXEDSTRING"})
+
+# Unicode ("national") spellings where the plain one stores a code page (SQL Server).
+NATIONAL_STRINGS = frozenset({"NCHAR", "NVARCHAR", "NTEXT"})
 
 _NO_LONGER_FITS = "some existing values no longer fit"
 _OTHER_FAMILY = "queries and comparisons on it can fail or change meaning"
@@ -288,7 +296,10 @@ def _strings(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
     old_fixed, new_fixed = old.name in FIXED_LENGTH_STRINGS, new.name in FIXED_LENGTH_STRINGS
     if new_fixed and not old_fixed:
         return TypeComparison(Shift.NARROWED, "existing values are padded to a fixed length")
-    same_kind = new_fixed == old_fixed
+    old_wide, new_wide = old.name in NATIONAL_STRINGS, new.name in NATIONAL_STRINGS
+    if old_wide and not new_wide:
+        return TypeComparison(Shift.NARROWED, "characters outside the code page are lost")
+    same_kind = new_fixed == old_fixed and new_wide == old_wide
     return _ordered(b >= a, a >= b and same_kind, "longer existing values no longer fit")
 
 

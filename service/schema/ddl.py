@@ -1,7 +1,8 @@
 """parse_ddl: read CREATE TABLE statements of any sqlglot dialect into a Schema.
 
 Views are not tables: `CREATE VIEW` statements are skipped (even with a column list), as
-are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...).
+are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...)
+and Postgres `CREATE TABLE ... PARTITION OF` (part of its parent's shape).
 `ALTER TABLE` on a table of the script applies ADD COLUMN, ADD CONSTRAINT and ALTER COLUMN
 SET/DROP DEFAULT|NOT NULL (as pg_dump writes keys) and refuses other actions; on any other
 table it is skipped. `COMMENT ON` applies to tables of the script. A statement sqlglot
@@ -19,10 +20,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader, reader_for
 from service.schema.ddl_table import TableReader
 from service.schema.model import Schema, Table
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
-from service.schema.types import TypeReader
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -32,7 +33,6 @@ IGNORED = (
     exp.Merge,
     exp.Grant,
     exp.Revoke,
-    exp.Alter,
     exp.Set,
     exp.Use,
     exp.Drop,
@@ -64,6 +64,10 @@ HARMLESS_ALTER = re.compile(
     r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b",
     re.IGNORECASE,
 )
+
+
+BATCH_SEPARATED = frozenset({"tsql", "fabric"})
+GO = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _position(sql: str, offset: int) -> tuple[int, int]:
@@ -134,7 +138,9 @@ def parse_ddl(
     script = _Script(sql, name, source)
     comments: list[exp.Comment] = []
     column_fold, table_fold = folds(name)
-    types = TypeReader(name, column_fold)
+    types = reader_for(name, column_fold)
+    if name in BATCH_SEPARATED:
+        sql = GO.sub(";", sql)  # sqlcmd's batch separator is not T-SQL
     for statement in _parse(sql, name, source):
         if isinstance(statement, exp.Create):
             _create(script, statement, types)
@@ -173,8 +179,18 @@ def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
             source=source,
         ) from e
     except TokenError as e:
+        # The tokenizer reports a window of +-50 characters around where it stopped.
+        start, end = getattr(e, "start", None), getattr(e, "end", None)
+        line = col = None
+        if isinstance(start, int) and isinstance(end, int):
+            line, col = _position(sql, start + 50 if start > 0 else max(end - 50, 0))
         raise SchemaParseError(
-            f"cannot read SQL: {str(e).splitlines()[0]}", dialect=dialect, source=source
+            "cannot read SQL: unterminated string, quoted name or comment, or a stray character",
+            dialect=dialect,
+            line=line,
+            column=col,
+            snippet=" ".join(str(e).split())[:200],
+            source=source,
         ) from e
     return [s for s in parsed if isinstance(s, exp.Expression)]
 
@@ -212,6 +228,9 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
     if kind != "TABLE":
         return  # views, indexes, schemas, functions ... declare no table shape
     target = statement.this
+    properties = statement.args.get("properties")
+    if properties is not None and properties.find(exp.PartitionedOfProperty):
+        return  # a Postgres partition is part of its parent table's shape
     if not isinstance(target, exp.Schema):
         what = "AS SELECT" if statement.expression is not None else "without a column list"
         raise script.error(f"CREATE TABLE {what} declares no columns to read", statement)

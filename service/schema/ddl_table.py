@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import sqlglot
 from sqlglot import exp
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, ForeignKey, Table, TypeFamily
 from service.schema.names import (
     Fold,
@@ -19,12 +20,46 @@ from service.schema.names import (
     sqlglot_dialect,
     table_name,
 )
-from service.schema.types import TypeReader
 
 ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
 _T = exp.DataType.Type
 SERIALS = frozenset(id(t) for t in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL))
 UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
+
+
+_COLUMN_FIELDS = ("name", "type", "nullable", "default", "comment", "position")
+
+
+def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
+    """A constructor for a Column without default or comment, for the hot loop.
+
+    The frozen dataclass's __init__ costs about twice as much as setting its slots
+    directly (which is what it does, through object.__setattr__); if the model grows a
+    field, fall back to the constructor.
+    """
+    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS:
+        return lambda name, ctype, nullable, position: Column(
+            name, ctype, nullable, None, None, position
+        )
+    s_name, s_type, s_null, s_default, s_comment, s_pos = (
+        getattr(Column, n).__set__ for n in _COLUMN_FIELDS
+    )
+    new = object.__new__
+
+    def plain(name: str, ctype: ColumnType, nullable: bool, position: int) -> Column:
+        col = new(Column)
+        s_name(col, name)
+        s_type(col, ctype)
+        s_null(col, nullable)
+        s_default(col, None)
+        s_comment(col, None)
+        s_pos(col, position)
+        return col
+
+    return plain
+
+
+plain_column = _make_plain_column()
 
 
 @dataclass(slots=True)
@@ -50,7 +85,7 @@ class TableReader:
         self.fold, self.table_fold = folds(dialect)
         self.types = types
         self.error = error
-        self.write = sql_writer(dialect)
+        self._write: Callable[[exp.Expression], str] | None = None
         self.name = ""
         self.columns: dict[str, Column] = {}
         self.primary_key: list[str] = []
@@ -65,13 +100,9 @@ class TableReader:
         """The Table a CREATE TABLE statement declares."""
         schema = create.this
         self.name = table_name(schema.this, self.table_fold)
-        items = schema.expressions
-        for item in items:
-            if isinstance(item, exp.ColumnDef):
-                self._column(item)
-        for item in items:
-            if not isinstance(item, exp.ColumnDef):
-                self._constraint(item, item)
+        others = self._columns(schema.args.get("expressions") or [])
+        for item in others:
+            self._constraint(item, item)
         properties = create.args.get("properties")
         for prop in properties.expressions if properties is not None else ():
             self._property(prop)
@@ -146,8 +177,58 @@ class TableReader:
             col = replace(col, nullable=bool(args["allow_null"]))
         self.columns[name] = col
 
+    def write(self, node: exp.Expression) -> str:
+        """The node as SQL of the dialect (the generator is made on first use: most tables
+        have no default or check to write)."""
+        if self._write is None:
+            self._write = sql_writer(self.dialect)
+        return self._write(node)
+
     def _sql(self, node: exp.Expression) -> str:
         return normalise_expression(node, self.fold, self.write)
+
+    def _columns(self, items: list[exp.Expression]) -> list[exp.Expression]:
+        """Read the column definitions and return the other items (table constraints).
+
+        A plain typed column, or one with only NOT NULL, is read inline: this loop is the
+        hot path of a big script. Anything else goes through `_column`.
+        """
+        others = []
+        fold, columns, read_type = self.fold, self.columns, self.types.read
+        known = self.types.by_key  # canonical types of argument-less sqlglot types, by id
+        for item in items:
+            if type(item) is not exp.ColumnDef:
+                if isinstance(item, exp.Identifier | exp.Column):
+                    self._untyped(item)
+                else:
+                    others.append(item)
+                continue
+            args = item.args
+            ident = args["this"].args
+            name = fold(ident["this"], ident.get("quoted") or False)
+            kind = args.get("kind")
+            if type(kind) is not exp.DataType or name in columns:
+                self._column(item)
+                continue
+            targs = kind.args
+            tid = id(targs["this"])
+            if tid in SERIALS:
+                self._column(item)
+                continue
+            # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
+            nullable = targs.get("nullable") is not False
+            constraints = args.get("constraints")
+            if constraints:
+                only = constraints[0].args.get("kind") if len(constraints) == 1 else None
+                if type(only) is not exp.NotNullColumnConstraint:
+                    self._column(item)
+                    continue
+                nullable = bool(only.args.get("allow_null"))
+            ctype = None
+            if not targs.get("expressions") and targs.get("kind") is None:
+                ctype = known.get(tid)
+            columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
+        return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:
         args = cdef.args
@@ -166,6 +247,8 @@ class TableReader:
             self.columns[name] = Column(name, ctype, True, None, None, len(self.columns))
             return
         col = _Col(name, ctype)
+        if isinstance(kind, exp.DataType) and kind.args.get("nullable") is False:
+            col.nullable = False
         if serial:
             # SERIAL is INT NOT NULL DEFAULT nextval('<table>_<column>_seq').
             col.nullable = False
@@ -223,8 +306,18 @@ class TableReader:
             raise self.error(f"table {self.name} declares more than one PRIMARY KEY", node)
         self.primary_key = names
 
+    def _untyped(self, item: exp.Expression) -> None:
+        name = ident_name(item, self.fold)
+        if self.dialect != "sqlite":
+            raise self.error(f"column {name} has no type", item)
+        if name in self.columns:  # SQLite allows a column without a type
+            raise self.error(f"column {name} is declared twice in table {self.name}", item)
+        self.columns[name] = Column(name, UNTYPED, True, None, None, len(self.columns))
+
     def _constraint(self, item: exp.Expression, origin: exp.Expression) -> None:
-        if isinstance(item, exp.Constraint):
+        if isinstance(item, exp.LikeProperty):
+            raise self.error(f"table {self.name} copies columns with LIKE: declare them", item)
+        elif isinstance(item, exp.Constraint):
             parts = item.expressions
             clustered = [
                 e

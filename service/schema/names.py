@@ -23,15 +23,21 @@ COLUMN_STRATEGY = {"mysql": NormalizationStrategy.CASE_INSENSITIVE}
 TABLE_STRATEGY = {"bigquery": NormalizationStrategy.CASE_SENSITIVE}
 
 
+@cache
+def _known() -> frozenset[str]:
+    # Dialect.classes imports every dialect module on each access: read it once.
+    return frozenset([GENERIC, *(name for name in Dialect.classes if name)])
+
+
 def dialect_names() -> list[str]:
     """Every dialect name accepted (sqlglot's, plus `generic` for its default dialect)."""
-    return sorted([GENERIC, *(name for name in Dialect.classes if name)])
+    return sorted(_known())
 
 
 def resolve_dialect(dialect: str | None) -> str:
     """The canonical dialect name for a user's spelling; unknown names raise SchemaParseError."""
     name = (dialect or GENERIC).strip().lower()
-    if name == GENERIC or name in Dialect.classes:
+    if name in _known():
         return name
     raise SchemaParseError(
         f"unknown dialect {dialect!r}; valid dialects: {', '.join(dialect_names())}",

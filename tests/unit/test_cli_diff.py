@@ -191,3 +191,37 @@ def test_the_installed_steward_script_gates_ci(files: dict[str, Path]) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert broken.returncode == 2 and f"{files['broken']}:3:" in broken.stderr
+
+
+def test_a_broken_contract_names_file_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v3.0.2\nkind: DataContract\nschema:\n  - name: [oops\n")
+    code, _, err = run(bad, bad)
+    assert code == 2
+    assert f"{bad}:5:1: invalid YAML" in err
+
+
+def test_a_contract_compared_with_a_narrower_contract_breaks(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    contract = fixtures_dir / "contracts" / "orders.odcs.yaml"
+    narrower = tmp_path / "orders.yml"
+    narrower.write_text(
+        contract.read_text().replace("physicalType: VARCHAR(20)", "physicalType: VARCHAR(10)")
+    )
+    code, out, _ = run(contract, narrower, "--format", "json")
+    assert code == 1
+    (change,) = json.loads(out)["changes"]
+    assert (change["kind"], change["table"], change["column"]) == (
+        "column_type_narrowed", "SALES.ORDERS", "STATUS"
+    )  # fmt: skip
+
+
+def test_the_reserved_downstream_option_refuses_rather_than_silently_ignoring(
+    files: dict[str, Path],
+) -> None:
+    code, out, err = run(
+        files["old"], files["widened"], "--dialect", "postgres", "--downstream", files["old"]
+    )
+    assert code == 2 and out == ""
+    assert "--downstream is not available yet" in err

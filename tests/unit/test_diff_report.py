@@ -63,3 +63,16 @@ def test_an_empty_change_set_renders_a_one_line_summary() -> None:
     data = report(diff_schemas(OLD, OLD))
     assert render_text(data) == "0 changes; suggested bump: patch [reader perspective]"
     assert "| Table |" not in render_markdown(data)
+
+
+def test_markdown_keeps_the_most_severe_rows_when_there_are_too_many() -> None:
+    wide_old = Schema("postgres", (Table("t", tuple(Column(f"c{i}", INT) for i in range(5))),))
+    wide_new = Schema(
+        "postgres", (Table("t", (*(Column(f"c{i}", INT, comment="x") for i in range(4)),)),)
+    )
+    data = report(diff_schemas(wide_old, wide_new))
+    md = render_markdown(data, max_rows=2)
+    rows = [line for line in md.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 2
+    assert "column_removed" in rows[0]
+    assert "…and 3 more changes" in md

@@ -157,6 +157,12 @@ def ddl_scripts(draw: st.DrawFn) -> tuple[str, str]:
             parts = [f"c_{col}", draw(st.sampled_from(TYPES[dialect]))]
             if draw(st.booleans()):
                 parts.append("NOT NULL")
+            if (
+                dialect in CONSTRAINED
+                and parts[1] in ("INT", "BIGINT", "INTEGER")
+                and draw(st.booleans())
+            ):
+                parts.append(f"DEFAULT {draw(st.integers(-5, 99))}")
             comment = (
                 draw(comments)
                 if dialect in COMMENTED and dialect not in ("postgres", "redshift", "duckdb")
@@ -176,6 +182,10 @@ def ddl_scripts(draw: st.DrawFn) -> tuple[str, str]:
             defs.append(" ".join(parts))
         if dialect in CONSTRAINED and draw(st.booleans()):
             defs.append(f"PRIMARY KEY (c_{cols[0]})")
+        if dialect in CONSTRAINED - {"redshift"} and len(cols) > 1 and draw(st.booleans()):
+            defs.append(f"UNIQUE (c_{cols[-1]}, c_{cols[0]})")
+        if dialect in ("postgres", "duckdb", "snowflake") and draw(st.booleans()):
+            defs.append(f"CHECK (c_{cols[0]} IS NOT NULL OR c_{cols[-1]} IS NULL)")
         statements.append(f"CREATE TABLE t_{table} ({', '.join(defs)})")
     return dialect, ";\n".join(statements)
 

@@ -255,3 +255,22 @@ def test_every_dialect_table_names_only_types_sqlglot_knows() -> None:
 )
 def test_a_dialect_inherits_its_parents_rules(dialect: str, parent: str, type_name: str) -> None:
     assert table_for(dialect)[type_name] == table_for(parent)[type_name] != GENERIC[type_name]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "a", "b"),
+    [
+        ("duckdb", "STRUCT(a INT)", "STRUCT(a BIGINT)"),
+        ("bigquery", "STRUCT<zip INT64>", "STRUCT<zip STRING>"),
+        ("bigquery", "ARRAY<INT64>", "ARRAY<STRING>"),
+        ("spark", "MAP<STRING, INT>", "MAP<STRING, BIGINT>"),
+        ("mysql", "ENUM('a', 'b')", "ENUM('a', 'c')"),
+        ("postgres", "VARCHAR(10)", "VARCHAR(11)"),
+    ],
+)
+def test_nested_and_parameterised_types_never_share_a_cached_reading(
+    dialect: str, a: str, b: str
+) -> None:
+    first, second, again = type_of(dialect, a), type_of(dialect, b), type_of(dialect, a)
+    assert first != second
+    assert first == again
