@@ -19,12 +19,18 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-from lineage.model import LineageWarning
+from lineage.model import LineageWarning, Read
 from lineage.names import NameIndex, column_name, table_name
 from lineage.sql import QueryLineage, analyse, ddl_columns, statement_line, target_of
 
-_REFERENCE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]$]+)", re.IGNORECASE)
-_DEFINES = re.compile(r"\b(?:view|table|into)\s+(?:if\s+not\s+exists\s+)?([\w.\"`\[\]$]+)", re.I)
+_NAME = r"([\w.\"`\[\]$]+)"
+_REFERENCE = re.compile(rf"\b(?:from|join)\s+{_NAME}", re.IGNORECASE)
+_DEFINES = re.compile(
+    rf"\b(?:create\s+(?:or\s+replace\s+)?(?:\w+\s+)*?(?:view|table)\s+(?:if\s+not\s+exists\s+)?"
+    rf"|insert\s+(?:into\s+)?){_NAME}",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 class LineageGraph:
@@ -41,6 +47,9 @@ class LineageGraph:
         self.dialect = dialect
         self.names = NameIndex(default_schema and table_name(default_schema, dialect))
         self.warnings: list[LineageWarning] = []
+        #: One shared `Read(table, column, "projected")` per column node, made on first use:
+        #: large impacts report hundreds of thousands of them.
+        self.projected_reads: dict[tuple[str, str], Read] = {}
         if schemas:
             self.add_schemas(schemas)
 
@@ -62,6 +71,10 @@ class LineageGraph:
     def objects(self) -> list[str]:
         """Every object node's name."""
         return [node for node in self.graph if isinstance(node, str)]
+
+    def inputs(self, name: str) -> list[str]:
+        """The objects an object reads directly."""
+        return [node for node in self.graph.predecessors(name) if isinstance(node, str)]
 
     def kind_of(self, name: str) -> str:
         """The kind of an object node (table, view, model, consumer, ...)."""
@@ -260,9 +273,10 @@ class LineageGraph:
         errors = getattr(error, "errors", None) or [{}]
         line = errors[0].get("line")
         reason = errors[0].get("description") or str(error).splitlines()[0]
-        defines = _DEFINES.search(sql)
+        code = _COMMENT.sub(" ", sql)
+        defines = _DEFINES.search(code)
         target = self.resolve(table_name(defines.group(1) if defines else name, dialect))
-        inputs = {self.resolve(table_name(found, dialect)) for found in _REFERENCE.findall(sql)}
+        inputs = {self.resolve(table_name(found, dialect)) for found in _REFERENCE.findall(code)}
         self.warnings.append(
             LineageWarning(f"does not parse: {reason}", origin or name, line, target)
         )

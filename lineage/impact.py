@@ -38,6 +38,7 @@ class _Hit:
     depth: int
     path: tuple[str, ...]
     reads: set[ReadKey] = field(default_factory=set)
+    projected: set[tuple[str, str]] = field(default_factory=set)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
 
@@ -151,51 +152,83 @@ def _table_level(graph: LineageGraph, table: str, kind: str) -> dict[str, _Hit]:
 
 
 def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[str, _Hit]:
-    """Objects reading a column that carries the change, following projections only."""
+    """Objects reading a column that carries the change, following projections only.
+
+    Two passes keep the per-edge work of a plain breadth-first search: the first finds
+    the column nodes that carry the change (one set test per edge); the second collects,
+    for each object reached, the carrying upstream columns it reads and how.
+    """
     succ: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._succ
     nodes: dict[Any, dict[str, Any]] = graph.graph._node
     hits: dict[str, _Hit] = {}
     start = (table, column)
-    seen = {start}
+    seen: set[Any] = {start}
     queue = deque([start])
     paths: dict[str, tuple[str, ...]] = {table: (table,)}
+    empty: dict[Any, dict[str, Any]] = {}
     while queue:
         node = queue.popleft()
-        obj, col = node
-        path = paths[obj]
-        depth = len(path)
-        if not added:
-            for reader, data in succ.get(node, {}).items():
+        path = paths[node[0]]
+        for reader in empty if added else succ.get(node, empty):
+            if reader not in seen:
+                seen.add(reader)
                 if type(reader) is tuple:
+                    queue.append(reader)
                     name = reader[0]
-                    found = hits.get(name)
-                    if found is None:
-                        found = hits[name] = _Hit(depth, (*path, name))
-                        paths.setdefault(name, found.path)
-                    found.reads.add((obj, col, "projected"))
-                    found.columns.add(reader[1])
-                    if reader not in seen:
-                        seen.add(reader)
-                        queue.append(reader)
                 else:
-                    found = hits.get(reader)
-                    if found is None:
-                        found = hits[reader] = _Hit(depth, (*path, reader))
-                    found.reads.update((obj, col, how) for how in data["how"])
-        for reader, wide in nodes[obj].get("wide", {}).items():
-            found = hits.get(reader)
-            if found is None:
-                found = hits[reader] = _Hit(depth, (*path, reader))
-                paths.setdefault(reader, found.path)
-            found.reads.add((obj, col, wide))
-            outputs = [col] if wide == "star" else nodes[reader]["columns"]
-            for output in outputs:
-                found.columns.add(output)
-                key = (reader, output)
-                if key not in seen:
-                    seen.add(key)
-                    queue.append(key)
+                    name = reader
+                if name not in hits:
+                    found = hits[name] = _Hit(len(path), (*path, name))
+                    paths[name] = found.path
+        wide_readers = nodes[node[0]].get("wide")
+        if wide_readers:
+            _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
+    _collect_reads(graph, hits, seen)
     return hits
+
+
+def _collect_reads(graph: LineageGraph, hits: dict[str, _Hit], seen: set[Any]) -> None:
+    """For each object reached, the carrying columns it reads and the outputs they reach."""
+    pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
+    nodes: dict[Any, dict[str, Any]] = graph.graph._node
+    for name, found in hits.items():
+        for output in nodes[name]["columns"]:
+            key = (name, output)
+            if key in seen:
+                found.columns.add(output)
+                found.projected.update(seen.intersection(pred.get(key, ())))
+        for upstream in seen.intersection(pred[name]):
+            if type(upstream) is tuple:
+                hows = pred[name][upstream]["how"]
+                found.reads.update((upstream[0], upstream[1], how) for how in hows)
+
+
+def _carry_wide(
+    nodes: dict[Any, dict[str, Any]],
+    node: tuple[str, str],
+    wide_readers: dict[str, str],
+    hits: dict[str, _Hit],
+    paths: dict[str, tuple[str, ...]],
+    seen: set[Any],
+    queue: deque[Any],
+) -> None:
+    """Readers of every column (star or table-level) of the object a carried column belongs to."""
+    obj, col = node
+    path = paths[obj]
+    for reader, wide in wide_readers.items():
+        found = hits.get(reader)
+        if found is None:
+            found = hits[reader] = _Hit(len(path), (*path, reader))
+        if reader not in paths:
+            paths[reader] = found.path
+        found.reads.add((obj, col, wide))
+        outputs = [col] if wide == "star" else nodes[reader]["columns"]
+        for output in outputs:
+            found.columns.add(output)
+            key = (reader, output)
+            if key not in seen:
+                seen.add(key)
+                queue.append(key)
 
 
 def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
@@ -208,6 +241,7 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
         if hit.depth < found.depth:
             found.depth, found.path = hit.depth, hit.path
         found.reads |= hit.reads
+        found.projected |= hit.projected
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
 
@@ -222,10 +256,22 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
         columns = tuple(c for c in order if c in hit.columns) + tuple(
             sorted(hit.columns.difference(order))
         )
-    reads = tuple(Read(t, c, how) for t, c, how in sorted(hit.reads, key=_read_key))
-    return Affected(name, data["kind"], reads, columns, hit.depth, hit.path, hit.stops)
+    # Reads are built with tuple.__new__ and sorted as plain tuples: on large impacts they
+    # outnumber the objects a hundred to one, so this stays at C level where it can.
+    make = tuple.__new__
+    reads = [make(Read, read) for read in hit.reads]
+    cache = graph.projected_reads
+    reads += [
+        cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
+        for node in hit.projected
+    ]
+    if any(read[1] is None for read in reads):
+        reads.sort(key=_read_key)
+    else:
+        reads.sort()
+    return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
 
 
-def _read_key(read: ReadKey) -> tuple[str, str, str]:
-    """Sort reads by table, column, how."""
-    return read[0], read[1] or "", read[2]
+def _read_key(read: Read) -> tuple[str, str, str]:
+    """Sort reads by table, column (a table-level read first), how."""
+    return read.table, read.column or "", read.how

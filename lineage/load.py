@@ -54,36 +54,52 @@ def _read(file: Path) -> str:
 
 
 def _documents(file: Path, text: str) -> Iterator[tuple[int, Any]]:
-    """(line, document) for a JSON file or each non-blank line of an NDJSON file."""
+    """(line, document) for a JSON file or each non-blank line of an NDJSON file.
+
+    A line that is not JSON yields its `json.JSONDecodeError` (with the file's line number)
+    in place of the document, so one bad line loses none of the others.
+    """
     if file.suffix.lower() == ".ndjson":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                yield number, json.loads(line)
-    else:
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as error:
+                    yield number, error
+        return
+    try:
         document = json.loads(text)
-        if isinstance(document, list):
-            yield from ((1, item) for item in document)
-        else:
-            yield 1, document
+    except json.JSONDecodeError as error:
+        yield error.lineno, error
+        return
+    if isinstance(document, list):
+        yield from ((1, item) for item in document)
+    else:
+        yield 1, document
 
 
 def _add_json_file(graph: LineageGraph, file: Path) -> None:
     """Add a dbt manifest or OpenLineage events; anything else is a warning, not a crash."""
-    text = _read(file)
-    try:
-        for line, document in _documents(file, text):
-            if isinstance(document, dict) and "nodes" in document and "metadata" in document:
-                graph.add_dbt_manifest(document)
-            elif isinstance(document, dict) and ("eventType" in document or "run" in document):
-                graph.add_openlineage_event(document)
-            else:
-                graph.warnings.append(
-                    LineageWarning(
-                        "neither a dbt manifest nor an OpenLineage event", str(file), line
-                    )
-                )
-    except json.JSONDecodeError as error:
-        graph.warnings.append(LineageWarning(f"invalid JSON: {error.msg}", str(file), error.lineno))
+    for line, document in _documents(file, _read(file)):
+        try:
+            _add_document(graph, file, line, document)
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            reason = f"malformed document: {type(error).__name__}: {error}"
+            graph.warnings.append(LineageWarning(reason, str(file), line))
+
+
+def _add_document(graph: LineageGraph, file: Path, line: int, document: Any) -> None:
+    """Add one JSON document by its shape."""
+    if isinstance(document, json.JSONDecodeError):
+        graph.warnings.append(LineageWarning(f"invalid JSON: {document.msg}", str(file), line))
+    elif isinstance(document, dict) and "nodes" in document and "metadata" in document:
+        graph.add_dbt_manifest(document)
+    elif isinstance(document, dict) and ("eventType" in document or "run" in document):
+        graph.add_openlineage_event(document)
+    else:
+        graph.warnings.append(
+            LineageWarning("neither a dbt manifest nor an OpenLineage event", str(file), line)
+        )
 
 
 def add_sql_files(graph: LineageGraph, files: list[Path], *, base: Path) -> None:

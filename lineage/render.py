@@ -29,7 +29,7 @@ def graph_json(lineage: LineageGraph) -> dict[str, Any]:
                 "table_level": data["opaque"],
                 "inputs": [
                     {"table": upstream, "star": bool(graph.edges[upstream, name].get("star"))}
-                    for upstream in sorted(graph.predecessors(name))
+                    for upstream in sorted(lineage.inputs(name))
                 ],
                 **extra,
             }
@@ -91,7 +91,7 @@ def graph_dot(lineage: LineageGraph) -> str:
     lines = ["digraph lineage {", "  rankdir=LR;", "  node [shape=box];"]
     for name in sorted(lineage.objects()):
         kind = lineage.kind_of(name)
-        label = json.dumps(name + "\\n(" + kind + ")")
+        label = json.dumps(f"{name} ({kind})")
         lines.append(f"  {json.dumps(name)} [label={label}];")
     for source, target, label in _object_edges(lineage):
         lines.append(f"  {json.dumps(source)} -> {json.dumps(target)} [label={json.dumps(label)}];")

@@ -236,7 +236,7 @@ def _check_columns(
                 if len(named) == 1:
                     column.set("table", exp.to_identifier(named[0]))
                     continue
-                if column.name in aliases:
+                if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
                     continue
                 return line, f"column {column.name} is ambiguous or unknown"
             source = _source(scope, column.table)
