@@ -123,6 +123,27 @@ def subscription_rows(session: Session, product_id: int) -> Sequence[Subscriptio
     ).all()
 
 
+def subscription_reads(
+    session: Session, product_id: int
+) -> list[tuple[int, str, frozenset[str] | None, bool]]:
+    """(id, consumer email, columns read or None for all, all_changes) of each subscription.
+
+    Plain rows, not ORM objects: a product may have thousands of subscribers.
+    """
+    rows = session.execute(
+        select(
+            SubscriptionRow.id,
+            PrincipalRow.email,
+            SubscriptionRow.columns,
+            SubscriptionRow.all_changes,
+        )
+        .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
+        .where(SubscriptionRow.product_id == product_id)
+        .order_by(SubscriptionRow.id)
+    )
+    return [(i, e, frozenset(c) if c else None, bool(a)) for i, e, c, a in rows]
+
+
 def open_change_request(session: Session, product_id: int) -> ChangeRequestRow | None:
     """The product's open change request, if any."""
     return session.scalars(
