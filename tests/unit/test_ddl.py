@@ -358,3 +358,11 @@ def test_read_statements_reads_trees_sqlglot_already_parsed() -> None:
     parsed = [s for s in sqlglot.parse("CREATE TABLE t (A INT NOT NULL)", read="snowflake") if s]
     schema = read_statements(parsed, "snowflake")
     assert schema == parse_ddl("create table T (a int not null)", "snowflake")
+
+
+@pytest.mark.parametrize(
+    ("alias", "dialect"),
+    [("PostgreSQL", "postgres"), ("sqlserver", "tsql"), (" Snowflake ", "snowflake")],
+)
+def test_common_engine_names_resolve_to_sqlglot_dialects(alias: str, dialect: str) -> None:
+    assert parse_ddl("CREATE TABLE t (a INT)", alias).dialect == dialect
