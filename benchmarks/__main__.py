@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("diff", "schema_read", "lineage")
+MODULES = ("diff", "schema_read", "lineage", "api")
 
 
 def main(argv: list[str]) -> int:

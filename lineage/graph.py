@@ -47,7 +47,7 @@ class LineageGraph:
         self.dialect = dialect
         self.names = NameIndex(default_schema and table_name(default_schema, dialect))
         self.warnings: list[LineageWarning] = []
-        #: One shared `Read(table, column, "projected")` per column node, made on first use:
+        #: One shared `Read(table, column, "projected")` per column node, made with the node:
         #: large impacts report hundreds of thousands of them.
         self.projected_reads: dict[tuple[str, str], Read] = {}
         if schemas:
@@ -96,6 +96,7 @@ class LineageGraph:
         key = (table, column)
         if key not in self.graph:
             self.graph.add_node(key)
+            self.projected_reads[key] = Read(table, column, "projected")
             if not data["known"] and column not in data["columns"]:
                 data["columns"].append(column)
         return key
@@ -175,8 +176,11 @@ class LineageGraph:
             edge = self.graph.get_edge_data(key, name)
             if edge is None:
                 self.graph.add_edge(key, name, how={how})
+                edge = self.graph.get_edge_data(key, name)
             else:
                 edge["how"].add(how)
+            # Made here once, so impact can report this use without building anything.
+            edge["reads"] = tuple(Read(table, column, each) for each in sorted(edge["how"]))
         return name
 
     def add_lineage(self, query: QueryLineage, **attributes: Any) -> str:

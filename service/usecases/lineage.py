@@ -1,0 +1,170 @@
+"""Lineage into the service: stored inputs (view SQL, dbt manifests, OpenLineage events) and
+the in-process graph built from them, used for every change request's impact."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lineage import ColumnChange, LineageGraph, LineageInputError
+from lineage import impact as lineage_impact
+from service.diff.model import ChangeSet, Verdict
+from service.domain import Principal
+from service.errors import InvalidInput, StewardError
+from service.schema import resolve_dialect
+from service.schema.model import Schema
+from service.store import queries as q
+from service.store.tables import LineageSourceRow, ProductRow
+from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.reads import columns_read
+from service.workflow import ADMIN, authorize
+
+log = logging.getLogger(__name__)
+KINDS = ("sql", "dbt", "openlineage")
+
+
+def _store(
+    session: Session,
+    actor: Principal,
+    kind: str,
+    name: str | None,
+    dialect: str | None,
+    payload: dict[str, Any],
+    now: datetime,
+) -> LineageSourceRow:
+    authorize("ingest_lineage", {ADMIN} if actor.is_admin else set())
+    row = LineageSourceRow(kind=kind, name=name, dialect=dialect, payload=payload, created_at=now)
+    session.add(row)
+    session.flush()
+    q.audit(
+        session,
+        actor=actor_row(session, actor),
+        action=f"lineage.{kind}",
+        entity="lineage_source",
+        entity_id=row.id,
+        product_id=None,
+        now=now,
+        after={"name": name},
+    )
+    return row
+
+
+def ingest_sql(
+    session: Session,
+    *,
+    actor: Principal,
+    name: str,
+    sql: str,
+    dialect: str,
+    limits: Limits,
+    now: datetime,
+) -> LineageSourceRow:
+    """Store a view's defining SQL (admins); it must parse in its dialect."""
+    dialect = resolve_dialect(dialect)
+    if len(sql.encode()) > limits.max_sql_bytes:
+        raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
+    columns_read(sql, dialect, [])
+    return _store(session, actor, "sql", name, dialect, {"sql": sql}, now)
+
+
+def ingest_dbt(
+    session: Session, *, actor: Principal, manifest: dict[str, Any], now: datetime
+) -> LineageSourceRow:
+    """Store a dbt manifest.json (admins); it must have `nodes`."""
+    if not isinstance(manifest.get("nodes"), dict):
+        raise InvalidInput("not a dbt manifest: no `nodes` object", field="nodes")
+    meta = manifest.get("metadata")
+    name = meta.get("project_name") if isinstance(meta, dict) else None
+    return _store(
+        session, actor, "dbt", name if isinstance(name, str) else None, None, manifest, now
+    )
+
+
+def ingest_openlineage(
+    session: Session, *, actor: Principal, event: dict[str, Any], now: datetime
+) -> LineageSourceRow:
+    """Store an OpenLineage run event (admins); it must name a job."""
+    job = event.get("job")
+    if not isinstance(job, dict) or not isinstance(job.get("name"), str):
+        raise InvalidInput("not an OpenLineage run event: no `job.name`", field="job")
+    name = f"{job.get('namespace', '')}/{job['name']}"
+    return _store(session, actor, "openlineage", name, None, event, now)
+
+
+class LineageIndex:
+    """The lineage graph of this process, topped up from the store before each use."""
+
+    def __init__(self) -> None:
+        """An empty graph; `refresh` loads what the store holds."""
+        self._graph = LineageGraph()
+        self._last_source = 0
+        self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
+        self._product_tables: dict[str, str] = {}  # table name -> product name
+        self._lock = threading.Lock()
+
+    available = True
+
+    def refresh(self, session: Session) -> None:
+        """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
+        with self._lock:
+            products = session.scalars(select(ProductRow)).all()
+            current = q.current_versions(session, [p.id for p in products])
+            for product in products:
+                version = current.get(product.id)
+                if version is None or self._versions.get(product.id) == version.id:
+                    continue
+                schema = stored_schema(version.source, product.dialect)
+                for table in schema.tables:
+                    self._graph.add_table(table.name, {c.name: str(c.type) for c in table.columns})
+                    self._product_tables[table.name] = product.name
+                if product.defining_sql and schema.tables:
+                    self._add(
+                        "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
+                    )
+                self._versions[product.id] = version.id
+            sources = session.scalars(
+                select(LineageSourceRow)
+                .where(LineageSourceRow.id > self._last_source)
+                .order_by(LineageSourceRow.id)
+            ).all()
+            for source in sources:
+                self._add(source.kind, source.name, source.dialect, source.payload)
+                self._last_source = source.id
+
+    def _add(
+        self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]
+    ) -> None:
+        graph = self._graph
+        try:
+            if kind == "sql":
+                graph.add_sql(name or "query", payload["sql"], dialect)
+            elif kind == "dbt":
+                graph.add_dbt_manifest(payload)
+            else:
+                graph.add_openlineage_event(payload)
+        except (StewardError, LineageInputError, ValueError, KeyError, TypeError) as exc:
+            log.warning("lineage input %s %s skipped: %s", kind, name, exc)
+
+    def impact(self, changes: ChangeSet, old: Schema, product: str) -> dict[str, Any] | None:
+        """What the breaking changes reach through lineage: affected objects, nearest first.
+
+        Each affected object that is another product's table names that `product`.
+        """
+        column_changes = [
+            ColumnChange(
+                c.table, c.column, c.kind.value, c.verdict in (Verdict.BREAKING, Verdict.UNKNOWN)
+            )
+            for c in changes.changes
+        ]
+        with self._lock:
+            result = lineage_impact(self._graph, column_changes)
+        data: dict[str, Any] = result.to_json()
+        for item in data["affected"]:
+            owner = self._product_tables.get(item["name"])
+            item["product"] = owner if owner != product else None
+        return data
