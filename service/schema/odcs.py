@@ -30,6 +30,7 @@ from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, 
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
+MAX_NODES = 200_000
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 # ODCS server `type` -> sqlglot dialect.
@@ -101,8 +102,30 @@ def _validator() -> Draft201909Validator:
     return Draft201909Validator(schema)
 
 
-def load_contract(text: str, *, source: str | None = None) -> dict[str, Any]:
+def _count_nodes(data: Any, limit: int) -> int:
+    # YAML aliases share nodes, so a small document can stand for a huge tree ("billion
+    # laughs"); count what validation would walk, and stop early.
+    seen, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > limit:
+            break
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return seen
+
+
+def load_contract(
+    text: str, *, source: str | None = None, max_bytes: int = 1_000_000
+) -> dict[str, Any]:
     """The contract's YAML as a dict, validated against the ODCS v3 JSON schema."""
+    if len(text) > max_bytes or len(text.encode("utf-8", "replace")) > max_bytes:
+        raise SchemaParseError(
+            f"input is larger than the {max_bytes:,} bytes allowed", source=source
+        )
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
@@ -121,6 +144,10 @@ def load_contract(text: str, *, source: str | None = None) -> dict[str, Any]:
         ) from e
     if not isinstance(data, dict):
         raise SchemaParseError("an ODCS contract must be a YAML mapping", source=source)
+    if _count_nodes(data, MAX_NODES) > MAX_NODES:
+        raise SchemaParseError(
+            f"the contract expands to more than {MAX_NODES:,} values (YAML aliases?)", source=source
+        )
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise SchemaParseError(
@@ -139,7 +166,13 @@ def _contract_dialect(data: dict[str, Any], dialect: str | None) -> str:
     return GENERIC
 
 
-def parse_contract(text: str, *, source: str | None = None, dialect: str | None = None) -> Schema:
+def parse_contract(
+    text: str,
+    *,
+    source: str | None = None,
+    dialect: str | None = None,
+    max_bytes: int = 1_000_000,
+) -> Schema:
     """Read an ODCS v3 data contract (YAML) into a Schema; each schema object is a table.
 
     >>> contract = '''
@@ -159,7 +192,7 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
     >>> s.dialect, s.tables[0].primary_key, [str(c.type) for c in s.tables[0].columns]
     ('postgres', ('order_id',), ['INT', 'string'])
     """
-    data = load_contract(text, source=source)
+    data = load_contract(text, source=source, max_bytes=max_bytes)
     name = _contract_dialect(data, dialect)
     reader = _ContractReader(name, reader_for(name, folds(name)[0]), source)
     tables: dict[str, Table] = {}

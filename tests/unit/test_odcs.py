@@ -259,3 +259,20 @@ def test_bigquery_physical_types_of_a_contract_read_nested_fields(fixtures_dir: 
     assert [n for n, _ in by["page"].type.fields] == ["url", "title"]
     assert by["revenue"].type.precision == 38 and by["revenue"].type.scale == 9
     assert t.partition_by == ("occurred_at",)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_validation() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefgh"):
+        prev = "a" if i == 0 else "bcdefgh"[i - 1]
+        levels.append(
+            f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]"
+        )
+    text = HEAD + "customProperties:\n" + "\n".join(f"  {line}" for line in levels) + "\n"
+    with pytest.raises(SchemaParseError, match="expands to more than"):
+        parse_contract(text)
+
+
+def test_a_contract_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(SchemaParseError, match="larger than the 100 bytes allowed"):
+        parse_contract(HEAD + "#" * 100, max_bytes=100)
