@@ -284,6 +284,9 @@ class TableReader:
             col.default = self.write(kind)
         elif isinstance(kind, exp.AutoIncrementColumnConstraint):
             col.default = self.write(kind)
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            # A generated column: its expression stands where a default would.
+            col.default = self._sql(kind)
 
     def _description(self, props: Iterable[exp.Expression], current: str | None) -> str | None:
         for prop in props:
