@@ -255,6 +255,7 @@ class _ContractReader:
                     position=i,
                 )
             )
+        fks.update(self._table_relationships(obj))
         pk = {k[2] for k in keys}
         columns = [c if c.name not in pk else _not_null(c) for c in columns]
         return Table(
@@ -267,19 +268,48 @@ class _ContractReader:
             partition_by=tuple(p[2] for p in sorted(partitions, key=_position_order)),
         )
 
+    def _part(self, name: str, table: bool = False) -> str:
+        return (self.table_fold if table else self.fold)(name, not PLAIN.fullmatch(name))
+
     def _relationships(self, col: str, prop: dict[str, Any]) -> set[ForeignKey]:
+        """Foreign keys of a property's `relationships` (shorthand `table.column` targets)."""
         found = set()
         for rel in prop.get("relationships") or ():
-            target = rel.get("to")
-            if isinstance(target, str) and "/" not in target and "." in target:
-                table, ref = target.rsplit(".", 1)
-                ref_table = ".".join(
-                    self.table_fold(p, not PLAIN.fullmatch(p)) for p in table.split(".")
-                )
-                found.add(
-                    ForeignKey((col,), ref_table, (self.fold(ref, not PLAIN.fullmatch(ref)),))
-                )
+            fk = self._foreign_key((col,), rel.get("to"))
+            if fk is not None:
+                found.add(fk)
         return found
+
+    def _table_relationships(self, obj: dict[str, Any]) -> set[ForeignKey]:
+        """Foreign keys of a schema object's `relationships` (`from` and `to`, composite too)."""
+        found = set()
+        for rel in obj.get("relationships") or ():
+            source = rel.get("from")
+            sources = [source] if isinstance(source, str) else source
+            if not isinstance(sources, list) or not all(
+                isinstance(x, str) and "." in x and "/" not in x for x in sources
+            ):
+                continue  # fully qualified (id-based) references are not resolved here
+            fk = self._foreign_key(
+                tuple(self._part(x.rsplit(".", 1)[1]) for x in sources), rel.get("to")
+            )
+            if fk is not None:
+                found.add(fk)
+        return found
+
+    def _foreign_key(self, columns: tuple[str, ...], target: Any) -> ForeignKey | None:
+        targets = [target] if isinstance(target, str) else target
+        if not isinstance(targets, list) or len(targets) != len(columns):
+            return None
+        if not all(isinstance(t, str) and "." in t and "/" not in t for t in targets):
+            return None  # fully qualified (id-based) references are not resolved here
+        tables = {t.rsplit(".", 1)[0] for t in targets}
+        if len(tables) != 1:
+            return None
+        ref_table = ".".join(self._part(p, table=True) for p in tables.pop().split("."))
+        return ForeignKey(
+            columns, ref_table, tuple(self._part(t.rsplit(".", 1)[1]) for t in targets)
+        )
 
     def type_of(self, prop: dict[str, Any]) -> ColumnType:
         """The canonical type of a property: physicalType if readable, else its logicalType."""
