@@ -46,8 +46,8 @@ class TypeReader:
         # Hot path: a type without arguments, or with literal ones (VARCHAR(10)), keyed cheaply
         # by the identity of its sqlglot type (the members are singletons) and the literals.
         key: object
-        if args.get("kind") is not None:
-            key = self._key(dt)
+        if args.get("kind") is not None or args.get("nullable") is not None:
+            key = self._key(dt)  # user-defined types; ClickHouse Nullable(...) spellings
         elif not params:
             key = id(args["this"])
         elif all(type(p) is exp.DataTypeParam for p in params):
@@ -70,7 +70,7 @@ class TypeReader:
             return _param(dt)
         exprs = dt.expressions
         kind = dt.args.get("kind")
-        head = (dt.this, kind.name if kind is not None else None)
+        head = (dt.this, kind.name if kind is not None else None, dt.args.get("nullable"))
         if not exprs:
             return head
         return (head, tuple(self._key(e) for e in exprs))

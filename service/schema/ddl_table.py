@@ -225,7 +225,11 @@ class TableReader:
                     continue
                 nullable = bool(only.args.get("allow_null"))
             ctype = None
-            if not targs.get("expressions") and targs.get("kind") is None:
+            if (
+                not targs.get("expressions")
+                and targs.get("kind") is None
+                and targs.get("nullable") is None
+            ):
                 ctype = known.get(tid)
             columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
         return others

@@ -312,3 +312,9 @@ def test_a_generated_column_keeps_its_expression_where_a_default_would_be(
     from service.schema import render_ddl
 
     assert parse_ddl(render_ddl(parse_ddl(sql, dialect), dialect), dialect).tables[0] == t
+
+
+def test_clickhouse_nullable_and_plain_spellings_share_a_type_but_keep_their_display() -> None:
+    t = table("CREATE TABLE e (a Int32, b Nullable(Int32))", "clickhouse")
+    assert t.columns[0].type == t.columns[1].type
+    assert (str(t.columns[0].type), str(t.columns[1].type)) == ("Int32", "Nullable(Int32)")
