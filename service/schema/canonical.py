@@ -50,8 +50,14 @@ class TypeReader:
             key = self._key(dt)  # user-defined types; ClickHouse Nullable(...) spellings
         elif not params:
             key = id(args["this"])
-        elif all(type(p) is exp.DataTypeParam for p in params):
-            key = (id(args["this"]), *[_param(p) for p in params])
+        elif type(params[0]) is exp.DataTypeParam and (
+            len(params) == 1 or (len(params) == 2 and type(params[1]) is exp.DataTypeParam)
+        ):
+            # VARCHAR(10), DECIMAL(12, 2), VARCHAR(MAX): literal or word arguments
+            try:
+                key = (id(args["this"]), *[p.args["this"].args["this"] for p in params])
+            except (AttributeError, KeyError):
+                key = self._key(dt)
         else:  # nested types (ARRAY, STRUCT, MAP), ENUM values
             key = self._key(dt)
         found = self.by_key.get(key)
