@@ -1,6 +1,6 @@
 """Schemas: the model, and readers for SQL DDL and ODCS v3 contracts."""
 
-from service.schema.ddl import parse_ddl
+from service.schema.ddl import parse_ddl, read_statements
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import dialect_names, resolve_dialect
 from service.schema.odcs import parse_contract
@@ -19,6 +19,7 @@ __all__ = [
     "parse_contract",
     "parse_ddl",
     "parse_schema",
+    "read_statements",
     "render_ddl",
     "render_type",
     "resolve_dialect",

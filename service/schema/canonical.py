@@ -46,12 +46,18 @@ class TypeReader:
         # Hot path: a type without arguments, or with literal ones (VARCHAR(10)), keyed cheaply
         # by the identity of its sqlglot type (the members are singletons) and the literals.
         key: object
-        if args.get("kind") is not None:
-            key = self._key(dt)
+        if args.get("kind") is not None or args.get("nullable") is not None:
+            key = self._key(dt)  # user-defined types; ClickHouse Nullable(...) spellings
         elif not params:
             key = id(args["this"])
-        elif all(type(p) is exp.DataTypeParam for p in params):
-            key = (id(args["this"]), *[_param(p) for p in params])
+        elif type(params[0]) is exp.DataTypeParam and (
+            len(params) == 1 or (len(params) == 2 and type(params[1]) is exp.DataTypeParam)
+        ):
+            # VARCHAR(10), DECIMAL(12, 2), VARCHAR(MAX): literal or word arguments
+            try:
+                key = (id(args["this"]), *[p.args["this"].args["this"] for p in params])
+            except (AttributeError, KeyError):
+                key = self._key(dt)
         else:  # nested types (ARRAY, STRUCT, MAP), ENUM values
             key = self._key(dt)
         found = self.by_key.get(key)
@@ -70,7 +76,7 @@ class TypeReader:
             return _param(dt)
         exprs = dt.expressions
         kind = dt.args.get("kind")
-        head = (dt.this, kind.name if kind is not None else None)
+        head = (dt.this, kind.name if kind is not None else None, dt.args.get("nullable"))
         if not exprs:
             return head
         return (head, tuple(self._key(e) for e in exprs))

@@ -13,7 +13,7 @@ raw commands that cannot change a table (SET, GRANT, ALTER ... OWNER TO, ...).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlglot
 from sqlglot import exp
@@ -21,9 +21,16 @@ from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
-from service.schema.ddl_table import TableReader
+from service.schema.ddl_table import TableReader, comment_text
 from service.schema.model import Schema, Table
-from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
+from service.schema.names import (
+    Fold,
+    folds,
+    ident_name,
+    resolve_dialect,
+    sqlglot_dialect,
+    table_name,
+)
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -168,7 +175,7 @@ def read_statements(
     if not script.tables:
         raise SchemaParseError("no CREATE TABLE statement found", dialect=name, source=source)
     for comment in comments:
-        TableReader.apply_comment(script.tables, comment, column_fold, table_fold)
+        _apply_comment(script.tables, comment, column_fold, table_fold)
     return Schema(dialect=name, tables=tuple(script.tables.values()))
 
 
@@ -266,3 +273,28 @@ def _alter(script: _Script, statement: exp.Alter, types: TypeReader) -> None:
         return  # a table this script does not declare: nothing to apply it to
     reader = TableReader.resume(table, script.dialect, types, script.error)
     script.tables[name] = reader.alter(statement)
+
+
+def _apply_comment(
+    tables: dict[str, Table], comment: exp.Comment, column_fold: Fold, table_fold: Fold
+) -> None:
+    """Apply a `COMMENT ON TABLE/COLUMN ... IS '...'` to a table of the script, if declared."""
+    kind = str(comment.args.get("kind") or "").upper()
+    target = comment.this
+    text = comment_text(comment.expression)
+    if kind == "TABLE" and isinstance(target, exp.Table):
+        name = table_name(target, table_fold)
+        if name in tables:
+            tables[name] = replace(tables[name], comment=text)
+    elif kind == "COLUMN" and isinstance(target, exp.Column):
+        parts = [target.args.get(k) for k in ("catalog", "db", "table")]
+        name = ".".join(ident_name(p, table_fold) for p in parts if p is not None)
+        table = tables.get(name)
+        column = ident_name(target, column_fold)
+        if table is not None and table.column(column) is not None:
+            tables[name] = replace(
+                table,
+                columns=tuple(
+                    replace(c, comment=text) if c.name == column else c for c in table.columns
+                ),
+            )

@@ -12,7 +12,6 @@ from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, ForeignKey, Table, TypeFamily
 from service.schema.names import (
-    Fold,
     folds,
     ident_name,
     normalise_expression,
@@ -71,7 +70,8 @@ class _Col:
     comment: str | None = None
 
 
-def _comment_text(node: exp.Expression | None) -> str | None:
+def comment_text(node: exp.Expression | None) -> str | None:
+    """The text of a comment literal (None for NULL)."""
     if node is None or isinstance(node, exp.Null):
         return None
     return str(node.name) if isinstance(node, exp.Literal) else node.sql()
@@ -225,7 +225,11 @@ class TableReader:
                     continue
                 nullable = bool(only.args.get("allow_null"))
             ctype = None
-            if not targs.get("expressions") and targs.get("kind") is None:
+            if (
+                not targs.get("expressions")
+                and targs.get("kind") is None
+                and targs.get("nullable") is None
+            ):
                 ctype = known.get(tid)
             columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
         return others
@@ -276,7 +280,7 @@ class TableReader:
         elif isinstance(kind, exp.Reference):
             self._foreign_key((col.name,), kind)
         elif isinstance(kind, exp.CommentColumnConstraint):
-            col.comment = _comment_text(kind.this)
+            col.comment = comment_text(kind.this)
         elif isinstance(kind, exp.Properties):
             col.comment = self._description(kind.expressions, col.comment)
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
@@ -284,11 +288,14 @@ class TableReader:
             col.default = self.write(kind)
         elif isinstance(kind, exp.AutoIncrementColumnConstraint):
             col.default = self.write(kind)
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            # A generated column: its expression stands where a default would.
+            col.default = self._sql(kind)
 
     def _description(self, props: Iterable[exp.Expression], current: str | None) -> str | None:
         for prop in props:
             if isinstance(prop, exp.Property) and str(prop.name).lower() == "description":
-                return _comment_text(prop.args.get("value"))
+                return comment_text(prop.args.get("value"))
         return current
 
     def _names(self, nodes: Iterable[exp.Expression], where: str) -> tuple[str, ...]:
@@ -381,31 +388,6 @@ class TableReader:
         elif isinstance(prop, exp.ClusterProperty | exp.ClusteredByProperty):
             self.cluster_by = self._keys(prop.expressions)
         elif isinstance(prop, exp.SchemaCommentProperty):
-            self.comment = _comment_text(prop.this)
+            self.comment = comment_text(prop.this)
         elif isinstance(prop, exp.Property):
             self.comment = self._description([prop], self.comment)
-
-    @staticmethod
-    def apply_comment(
-        tables: dict[str, Table], comment: exp.Comment, column_fold: Fold, table_fold: Fold
-    ) -> None:
-        """Apply a `COMMENT ON TABLE/COLUMN ... IS '...'` to a table of the script, if declared."""
-        kind = str(comment.args.get("kind") or "").upper()
-        target = comment.this
-        text = _comment_text(comment.expression)
-        if kind == "TABLE" and isinstance(target, exp.Table):
-            name = table_name(target, table_fold)
-            if name in tables:
-                tables[name] = replace(tables[name], comment=text)
-        elif kind == "COLUMN" and isinstance(target, exp.Column):
-            parts = [target.args.get(k) for k in ("catalog", "db", "table")]
-            name = ".".join(ident_name(p, table_fold) for p in parts if p is not None)
-            table = tables.get(name)
-            column = ident_name(target, column_fold)
-            if table is not None and table.column(column) is not None:
-                tables[name] = replace(
-                    table,
-                    columns=tuple(
-                        replace(c, comment=text) if c.name == column else c for c in table.columns
-                    ),
-                )

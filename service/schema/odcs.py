@@ -30,6 +30,7 @@ from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, 
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
+MAX_NODES = 200_000
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 # ODCS server `type` -> sqlglot dialect.
@@ -101,8 +102,30 @@ def _validator() -> Draft201909Validator:
     return Draft201909Validator(schema)
 
 
-def load_contract(text: str, *, source: str | None = None) -> dict[str, Any]:
+def _count_nodes(data: Any, limit: int) -> int:
+    # YAML aliases share nodes, so a small document can stand for a huge tree ("billion
+    # laughs"); count what validation would walk, and stop early.
+    seen, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > limit:
+            break
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return seen
+
+
+def load_contract(
+    text: str, *, source: str | None = None, max_bytes: int = 1_000_000
+) -> dict[str, Any]:
     """The contract's YAML as a dict, validated against the ODCS v3 JSON schema."""
+    if len(text) > max_bytes or len(text.encode("utf-8", "replace")) > max_bytes:
+        raise SchemaParseError(
+            f"input is larger than the {max_bytes:,} bytes allowed", source=source
+        )
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
@@ -121,6 +144,10 @@ def load_contract(text: str, *, source: str | None = None) -> dict[str, Any]:
         ) from e
     if not isinstance(data, dict):
         raise SchemaParseError("an ODCS contract must be a YAML mapping", source=source)
+    if _count_nodes(data, MAX_NODES) > MAX_NODES:
+        raise SchemaParseError(
+            f"the contract expands to more than {MAX_NODES:,} values (YAML aliases?)", source=source
+        )
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise SchemaParseError(
@@ -139,7 +166,13 @@ def _contract_dialect(data: dict[str, Any], dialect: str | None) -> str:
     return GENERIC
 
 
-def parse_contract(text: str, *, source: str | None = None, dialect: str | None = None) -> Schema:
+def parse_contract(
+    text: str,
+    *,
+    source: str | None = None,
+    dialect: str | None = None,
+    max_bytes: int = 1_000_000,
+) -> Schema:
     """Read an ODCS v3 data contract (YAML) into a Schema; each schema object is a table.
 
     >>> contract = '''
@@ -159,7 +192,7 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
     >>> s.dialect, s.tables[0].primary_key, [str(c.type) for c in s.tables[0].columns]
     ('postgres', ('order_id',), ['INT', 'string'])
     """
-    data = load_contract(text, source=source)
+    data = load_contract(text, source=source, max_bytes=max_bytes)
     name = _contract_dialect(data, dialect)
     reader = _ContractReader(name, reader_for(name, folds(name)[0]), source)
     tables: dict[str, Table] = {}
@@ -222,6 +255,7 @@ class _ContractReader:
                     position=i,
                 )
             )
+        fks.update(self._table_relationships(obj))
         pk = {k[2] for k in keys}
         columns = [c if c.name not in pk else _not_null(c) for c in columns]
         return Table(
@@ -234,19 +268,48 @@ class _ContractReader:
             partition_by=tuple(p[2] for p in sorted(partitions, key=_position_order)),
         )
 
+    def _part(self, name: str, table: bool = False) -> str:
+        return (self.table_fold if table else self.fold)(name, not PLAIN.fullmatch(name))
+
     def _relationships(self, col: str, prop: dict[str, Any]) -> set[ForeignKey]:
+        """Foreign keys of a property's `relationships` (shorthand `table.column` targets)."""
         found = set()
         for rel in prop.get("relationships") or ():
-            target = rel.get("to")
-            if isinstance(target, str) and "/" not in target and "." in target:
-                table, ref = target.rsplit(".", 1)
-                ref_table = ".".join(
-                    self.table_fold(p, not PLAIN.fullmatch(p)) for p in table.split(".")
-                )
-                found.add(
-                    ForeignKey((col,), ref_table, (self.fold(ref, not PLAIN.fullmatch(ref)),))
-                )
+            fk = self._foreign_key((col,), rel.get("to"))
+            if fk is not None:
+                found.add(fk)
         return found
+
+    def _table_relationships(self, obj: dict[str, Any]) -> set[ForeignKey]:
+        """Foreign keys of a schema object's `relationships` (`from` and `to`, composite too)."""
+        found = set()
+        for rel in obj.get("relationships") or ():
+            source = rel.get("from")
+            sources = [source] if isinstance(source, str) else source
+            if not isinstance(sources, list) or not all(
+                isinstance(x, str) and "." in x and "/" not in x for x in sources
+            ):
+                continue  # fully qualified (id-based) references are not resolved here
+            fk = self._foreign_key(
+                tuple(self._part(x.rsplit(".", 1)[1]) for x in sources), rel.get("to")
+            )
+            if fk is not None:
+                found.add(fk)
+        return found
+
+    def _foreign_key(self, columns: tuple[str, ...], target: Any) -> ForeignKey | None:
+        targets = [target] if isinstance(target, str) else target
+        if not isinstance(targets, list) or len(targets) != len(columns):
+            return None
+        if not all(isinstance(t, str) and "." in t and "/" not in t for t in targets):
+            return None  # fully qualified (id-based) references are not resolved here
+        tables = {t.rsplit(".", 1)[0] for t in targets}
+        if len(tables) != 1:
+            return None
+        ref_table = ".".join(self._part(p, table=True) for p in tables.pop().split("."))
+        return ForeignKey(
+            columns, ref_table, tuple(self._part(t.rsplit(".", 1)[1]) for t in targets)
+        )
 
     def type_of(self, prop: dict[str, Any]) -> ColumnType:
         """The canonical type of a property: physicalType if readable, else its logicalType."""

@@ -20,7 +20,8 @@ from service.schema.model import Column, ColumnType, Schema, Table, TypeFamily
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect
 
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-IDENTITY = ("AUTO_INCREMENT", "AUTOINCREMENT", "IDENTITY", "GENERATED")
+# Column "defaults" that are generator clauses, written without DEFAULT.
+IDENTITY = ("AUTO_INCREMENT", "AUTOINCREMENT", "IDENTITY", "GENERATED", "AS ")
 INLINE_COMMENT = frozenset({"mysql", "snowflake", "spark", "databricks", "hive", "spark2"})
 COMMENT_ON = frozenset({"postgres", "redshift", "duckdb", "oracle", "materialize", "risingwave"})
 NO_COMMENT_DIALECTS = frozenset({"tsql", "fabric"})

@@ -33,5 +33,5 @@ def parse_schema(
     ('a',)
     """
     if is_contract(text):
-        return parse_contract(text, source=source, dialect=dialect)
+        return parse_contract(text, source=source, dialect=dialect, max_bytes=max_bytes)
     return parse_ddl(text, dialect, source=source, max_bytes=max_bytes)

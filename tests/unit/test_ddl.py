@@ -366,3 +366,65 @@ def test_read_statements_reads_trees_sqlglot_already_parsed() -> None:
 )
 def test_common_engine_names_resolve_to_sqlglot_dialects(alias: str, dialect: str) -> None:
     assert parse_ddl("CREATE TABLE t (a INT)", alias).dialect == dialect
+
+
+TOKENS = [
+    *[
+        "CREATE",
+        "TABLE",
+        "OR",
+        "REPLACE",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "t",
+        "a",
+        "b",
+        "(",
+        ")",
+        ",",
+        ";",
+        "INT",
+        "PRIMARY",
+        "KEY",
+        "UNIQUE",
+        "DEFAULT",
+        "0",
+    ],
+    *[
+        "NULL",
+        "REFERENCES",
+        "u",
+        "COMMENT",
+        "ON",
+        "COLUMN",
+        "IS",
+        "t.a",
+        "ALTER",
+        "ADD",
+        "CONSTRAINT",
+        "DROP",
+        "PARTITION",
+        "BY",
+    ],
+    *["'x'", '"A"', "VARCHAR(10)", "NUMERIC(10,2)", "CHECK (a > 0)", "STRUCT<x INT>", "--c\n"],
+    *["ENUM('a')", "OPTIONS(description='d')", "GO", "SET", "VIEW", "AS", "SELECT", "1", "/*", "`"],
+]
+
+
+@given(
+    dialect=st.sampled_from(
+        ["postgres", "snowflake", "bigquery", "mysql", "tsql", "spark", "sqlite"]
+    ),
+    tokens=st.lists(st.sampled_from(TOKENS), max_size=25),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_token_soup_either_reads_or_raises_a_schema_parse_error(
+    dialect: str, tokens: list[str]
+) -> None:
+    try:
+        schema = parse_ddl(" ".join(tokens), dialect)
+    except SchemaParseError as e:
+        assert e.dialect == dialect and e.message
+    else:
+        assert schema.tables

@@ -289,3 +289,32 @@ def test_identity_columns_record_their_generator_as_default(
 ) -> None:
     col = table(f"CREATE TABLE t ({column})", dialect).columns[0]
     assert (col.nullable, col.default) == (nullable, default)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "column", "default"),
+    [
+        (
+            "postgres",
+            "a NUMERIC GENERATED ALWAYS AS (Qty * price) STORED",
+            "GENERATED ALWAYS AS (qty * price) STORED",
+        ),
+        ("mysql", "a INT AS (qty + 1) VIRTUAL", "GENERATED ALWAYS AS (qty + 1) VIRTUAL"),
+        ("snowflake", "a INT AS (qty + 1)", "AS (QTY + 1)"),
+    ],
+)
+def test_a_generated_column_keeps_its_expression_where_a_default_would_be(
+    dialect: str, column: str, default: str
+) -> None:
+    sql = f"CREATE TABLE t ({column}, qty INT, price INT)"
+    t = table(sql, dialect)
+    assert t.columns[0].default == default
+    from service.schema import render_ddl
+
+    assert parse_ddl(render_ddl(parse_ddl(sql, dialect), dialect), dialect).tables[0] == t
+
+
+def test_clickhouse_nullable_and_plain_spellings_share_a_type_but_keep_their_display() -> None:
+    t = table("CREATE TABLE e (a Int32, b Nullable(Int32))", "clickhouse")
+    assert t.columns[0].type == t.columns[1].type
+    assert (str(t.columns[0].type), str(t.columns[1].type)) == ("Int32", "Nullable(Int32)")

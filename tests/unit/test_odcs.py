@@ -259,3 +259,44 @@ def test_bigquery_physical_types_of_a_contract_read_nested_fields(fixtures_dir: 
     assert [n for n, _ in by["page"].type.fields] == ["url", "title"]
     assert by["revenue"].type.precision == 38 and by["revenue"].type.scale == 9
     assert t.partition_by == ("occurred_at",)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_validation() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefgh"):
+        prev = "a" if i == 0 else "bcdefgh"[i - 1]
+        levels.append(
+            f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]"
+        )
+    text = HEAD + "customProperties:\n" + "\n".join(f"  {line}" for line in levels) + "\n"
+    with pytest.raises(SchemaParseError, match="expands to more than"):
+        parse_contract(text)
+
+
+def test_a_contract_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(SchemaParseError, match="larger than the 100 bytes allowed"):
+        parse_contract(HEAD + "#" * 100, max_bytes=100)
+
+
+def test_schema_level_relationships_become_foreign_keys_composite_too() -> None:
+    text = contract(
+        """
+        apiVersion: v3.1.0
+        schema:
+          - name: lines
+            relationships:
+              - {from: [lines.order_id, lines.line_no], to: [order_lines.order_id, order_lines.no]}
+              - {from: lines.sku, to: products.sku}
+              - {from: lines.sku, to: products/sku/properties/id}
+            properties:
+              - {name: order_id, physicalType: int}
+              - {name: line_no, physicalType: int}
+              - {name: sku, physicalType: text}
+        """,
+        head=HEAD.replace("apiVersion: v3.0.2\n", ""),
+    )
+    t = parse_contract(text, dialect="postgres").tables[0]
+    assert {(f.columns, f.ref_table, f.ref_columns) for f in t.foreign_keys} == {
+        (("order_id", "line_no"), "order_lines", ("order_id", "no")),
+        (("sku",), "products", ("sku",)),
+    }
