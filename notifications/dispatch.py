@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -67,22 +67,13 @@ async def deliver_batch(
     at a time. Never raises for a bad message: rendering errors become failed outcomes.
     """
     moment = now or datetime.now(UTC)
-    emails: list[Email] = []
     broken: list[Outcome] = []
-    for message in messages:
-        if not message.recipient_email:
-            continue
-        try:
-            email = build_email(message, sender=smtp_settings.sender, now=moment)
-        except (ValueError, jinja2.TemplateError) as exc:
-            broken.append(
-                Outcome(message.notice_id, "email", Status.FAILED, message.message_id, str(exc))
-            )
-            continue
-        emails.append(Email(message.notice_id, email))
+    to_mail = [m for m in messages if m.recipient_email]
+    emails = build_ahead(to_mail, sender=smtp_settings.sender, now=moment, broken=broken)
     hooks = [m for m in messages if m.webhook_url]
     if not hooks:
-        return broken + await send_emails(emails, smtp_settings)
+        sent = await send_emails(emails, smtp_settings)
+        return broken + sent
     if http_client is not None:
         return await _both(emails, hooks, smtp_settings, http_client, webhook_concurrency, broken)
     async with httpx.AsyncClient(timeout=webhook_timeout) as client:
@@ -90,7 +81,7 @@ async def deliver_batch(
 
 
 async def _both(
-    emails: list[Email],
+    emails: AsyncIterator[Email],
     hooks: list[Message],
     smtp_settings: SmtpSettings,
     client: httpx.AsyncClient,
@@ -106,7 +97,49 @@ async def _both(
 
     sending = asyncio.create_task(send_emails(emails, smtp_settings))
     posted = await asyncio.gather(*(post(m) for m in hooks))
-    return broken + await sending + list(posted)
+    sent = await sending
+    return broken + sent + list(posted)
+
+
+async def build_ahead(
+    messages: Sequence[Message],
+    *,
+    sender: str,
+    now: datetime,
+    broken: list[Outcome],
+    ahead: int = 64,
+) -> AsyncIterator[Email]:
+    """Yield each message's email, building up to `ahead` of them while the sender waits on I/O.
+
+    A message that cannot be built (bad header, template error) is appended to `broken` as a
+    failed outcome instead.
+    """
+    queue: asyncio.Queue[Email | None] = asyncio.Queue(maxsize=ahead)
+
+    async def produce() -> None:
+        try:
+            for message in messages:
+                try:
+                    email = build_email(message, sender=sender, now=now)
+                except (ValueError, jinja2.TemplateError) as exc:
+                    broken.append(
+                        Outcome(
+                            message.notice_id, "email", Status.FAILED, message.message_id, str(exc)
+                        )
+                    )
+                    continue
+                await queue.put(Email(message.notice_id, email))
+                await asyncio.sleep(0)  # let the sender read the server's reply
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (email := await queue.get()) is not None:
+            yield email
+        await producer
+    finally:
+        producer.cancel()
 
 
 def overall(outcomes: Sequence[Outcome]) -> Status:

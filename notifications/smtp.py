@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
@@ -103,31 +103,49 @@ async def _send_one(smtp: aiosmtplib.SMTP, email: Email, sender: str) -> Outcome
     return _outcome(email, Status.DELIVERED, reply, 250)
 
 
-async def send_emails(emails: Sequence[Email], settings: SmtpSettings) -> list[Outcome]:
-    """Send every email over one connection, reconnecting once if it drops; never raises."""
+async def send_emails(
+    emails: Iterable[Email] | AsyncIterable[Email], settings: SmtpSettings
+) -> list[Outcome]:
+    """Send every email over one connection, reconnecting once if it drops; never raises.
+
+    `emails` may be an async iterable, so the caller can build messages while this waits on
+    the server.
+    """
+    source = _aiter(emails)
     outcomes: list[Outcome] = []
+    current: Email | None = None
     reconnects = 1
-    position = 0
-    while position < len(emails):
+    while True:
         connected = False
         try:
             async with settings.client() as smtp:
                 connected = True
-                while position < len(emails):
-                    outcomes.append(await _send_one(smtp, emails[position], settings.sender))
-                    position += 1
+                while True:
+                    if current is None:
+                        current = await anext(source, None)
+                        if current is None:
+                            return outcomes
+                    outcomes.append(await _send_one(smtp, current, settings.sender))
+                    current = None
         except aiosmtplib.SMTPAuthenticationError as exc:
-            return outcomes + _rest(emails, position, f"login refused: {exc.code} {exc.message}")
+            detail = f"login refused: {exc.code} {exc.message}"
         except _CONNECTION_ERRORS as exc:
             if connected and reconnects > 0:
                 reconnects -= 1
                 continue
-            return outcomes + _rest(emails, position, f"{type(exc).__name__}: {exc}")
+            detail = f"{type(exc).__name__}: {exc}"
         except aiosmtplib.SMTPResponseException as exc:  # EHLO/STARTTLS refused on connect
-            return outcomes + _rest(emails, position, f"{exc.code} {exc.message}")
-    return outcomes
+            detail = f"{exc.code} {exc.message}"
+        rest = [current] if current is not None else []
+        rest += [email async for email in source]
+        return outcomes + [_outcome(email, Status.TRANSIENT, detail) for email in rest]
 
 
-def _rest(emails: Sequence[Email], position: int, detail: str) -> list[Outcome]:
-    """Every email not yet sent, marked transient with the reason."""
-    return [_outcome(email, Status.TRANSIENT, detail) for email in emails[position:]]
+async def _aiter(emails: Iterable[Email] | AsyncIterable[Email]) -> AsyncIterator[Email]:
+    """Any iterable of emails as an async iterator."""
+    if isinstance(emails, AsyncIterable):
+        async for email in emails:
+            yield email
+    else:
+        for email in emails:
+            yield email

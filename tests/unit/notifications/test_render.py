@@ -100,3 +100,28 @@ def test_building_an_email_for_a_webhook_only_message_is_refused() -> None:
     message = sample_message(1, recipient_email=None, webhook_url="http://h", webhook_secret="s")
     with pytest.raises(ValueError, match="no email recipient"):
         build_email(message, sender="s@example.com")
+
+
+def test_non_ascii_names_and_long_subjects_survive_the_round_trip() -> None:
+    from email import message_from_bytes
+    from email.policy import default
+
+    message = sample_message(
+        1,
+        recipient_email="zoë@example.com",
+        subject="Änderung an ventes.commandes: " + "x" * 80,
+        touched=("ventes.commandes.prix_unitaire_€",),
+    )
+    raw = build_email(message, sender="Steward <steward@example.com>").as_bytes()
+    parsed = message_from_bytes(raw, policy=default)
+    assert parsed["Subject"] == message.subject
+    assert parsed["To"] == "zoë@example.com"
+    assert "prix_unitaire_€" in parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "prix_unitaire_€" in parsed.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_a_line_break_in_a_header_value_is_refused() -> None:
+    message = sample_message(1, subject="hi\r\nBcc: everyone@example.com")
+    with pytest.raises(ValueError, match="line break"):
+        build_email(message, sender="s@example.com")
