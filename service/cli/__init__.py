@@ -11,3 +11,15 @@ from service import __version__
 @click.version_option(__version__, prog_name="steward")
 def main() -> None:
     """Steward: schema evolution and change management for data products."""
+
+
+from service.cli.diff import diff  # noqa: E402
+
+main.add_command(diff)
+
+
+from service.cli.serve import serve  # noqa: E402
+from service.cli.token import token  # noqa: E402
+
+main.add_command(serve)
+main.add_command(token)

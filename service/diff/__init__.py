@@ -1,5 +1,30 @@
 """The diff engine: every difference between two schemas, classified for readers and writers."""
 
+from service.diff.engine import diff_schemas, split_renames
 from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
+from service.diff.policy import (
+    LEVELS,
+    PERSPECTIVES,
+    bump_for,
+    change_bump,
+    is_blocking,
+    is_breaking,
+    verdict_for,
+)
 
-__all__ = ["Bump", "Change", "ChangeKind", "ChangeSet", "Verdict"]
+__all__ = [
+    "LEVELS",
+    "PERSPECTIVES",
+    "Bump",
+    "Change",
+    "ChangeKind",
+    "ChangeSet",
+    "Verdict",
+    "bump_for",
+    "change_bump",
+    "diff_schemas",
+    "is_blocking",
+    "is_breaking",
+    "split_renames",
+    "verdict_for",
+]

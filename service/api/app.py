@@ -1,0 +1,147 @@
+"""create_app(settings): the FastAPI app, with ONE mapping from errors to HTTP responses."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from service import __version__
+from service.api.deps import Context, utc_now
+from service.api.routes import change_requests, lineage, misc, products, subscriptions
+from service.api.schemas import ErrorOut
+from service.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotAuthenticated,
+    NotAuthorized,
+    NotFound,
+    SchemaParseError,
+    StewardError,
+)
+from service.settings import Settings
+from service.store.db import Database
+from service.usecases.common import Limits
+from service.usecases.lineage import LineageIndex
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[StewardError], int] = {
+    NotAuthenticated: 401,
+    NotAuthorized: 403,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidTransition: 409,
+    InvalidInput: 422,
+    SchemaParseError: 422,
+}
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 422)
+}
+
+
+def status_for(error: StewardError) -> int:
+    """The HTTP status of an error (its nearest mapped class; 422 otherwise)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 422
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
+    """The one error shape: `{"error": {"code", "message", "details"}}`."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+async def _steward_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StewardError)
+    details = {k: v for k, v in exc.details.items() if v is not None}
+    return error_response(status_for(exc), exc.code, exc.message, details)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}"
+    return error_response(422, "invalid_input", message, {"errors": errors})
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+def _start_scheduler(settings: Settings) -> Any:
+    """Start the notice scheduler in-process when that module is installed (else None)."""
+    if not settings.scheduler:
+        return None
+    try:
+        module = importlib.import_module("service.scheduler")
+    except ImportError:
+        return None
+    start = getattr(module, "start_scheduler", None)
+    return start(settings) if callable(start) else None
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
+    """The Steward API for these settings; migrates the database when told to."""
+    settings = settings or Settings()
+    db = Database(settings)
+    if settings.run_migrations:
+        db.migrate()
+    limits = Limits(settings.max_schema_bytes, settings.max_sql_bytes, settings.max_manifest_bytes)
+    ctx = Context(settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock)
+    with db.reading() as session:
+        ctx.lineage.refresh(session)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = _start_scheduler(settings)
+        try:
+            yield
+        finally:
+            stop = getattr(scheduler, "shutdown", None)
+            if callable(stop):
+                stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Steward",
+        version=__version__,
+        description="Schema evolution and change management for data products.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.steward = ctx
+    app.add_exception_handler(StewardError, _steward_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    for module in (products, subscriptions, change_requests, lineage, misc):
+        app.include_router(module.router)
+    return app

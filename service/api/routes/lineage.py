@@ -1,0 +1,67 @@
+"""Lineage into the service: view SQL, dbt manifests and OpenLineage run events (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from service.api.deps import Caller, Context, Ctx
+from service.api.schemas import LineageOut, LineageSqlIn
+from service.errors import InvalidInput
+from service.store.tables import LineageSourceRow
+from service.usecases import lineage as uc
+
+router = APIRouter(tags=["lineage"])
+
+
+def _done(ctx: Context, row: LineageSourceRow) -> LineageOut:
+    with ctx.db.reading() as session:
+        ctx.lineage.refresh(session)
+    return LineageOut(id=row.id, kind=row.kind, name=row.name)
+
+
+def _size(ctx: Context, payload: dict[str, Any]) -> None:
+    # The body is already parsed; its key count bounds the work done with it.
+    if len(repr(payload)) > ctx.limits.max_manifest_bytes:
+        raise InvalidInput(f"body is larger than {ctx.limits.max_manifest_bytes:,} bytes")
+
+
+@router.post("/lineage/sql", status_code=201, response_model=LineageOut)
+def lineage_sql(body: LineageSqlIn, ctx: Ctx, actor: Caller) -> LineageOut:
+    """Store a view definition: `name` is produced by the SELECT in `sql`."""
+    with ctx.db.writing() as session:
+        row = uc.ingest_sql(
+            session,
+            actor=actor,
+            name=body.name,
+            sql=body.sql,
+            dialect=body.dialect,
+            limits=ctx.limits,
+            now=ctx.clock(),
+        )
+    return _done(ctx, row)
+
+
+@router.post("/lineage/dbt", status_code=201, response_model=LineageOut)
+def lineage_dbt(
+    ctx: Ctx, actor: Caller, manifest: Annotated[dict[str, Any], Body(description="manifest.json")]
+) -> LineageOut:
+    """Store a dbt manifest.json."""
+    _size(ctx, manifest)
+    with ctx.db.writing() as session:
+        row = uc.ingest_dbt(session, actor=actor, manifest=manifest, now=ctx.clock())
+    return _done(ctx, row)
+
+
+@router.post("/api/v1/lineage", status_code=201, response_model=LineageOut)
+def lineage_openlineage(
+    ctx: Ctx,
+    actor: Caller,
+    event: Annotated[dict[str, Any], Body(description="an OpenLineage RunEvent")],
+) -> LineageOut:
+    """Store an OpenLineage run event (the path Marquez serves)."""
+    _size(ctx, event)
+    with ctx.db.writing() as session:
+        row = uc.ingest_openlineage(session, actor=actor, event=event, now=ctx.clock())
+    return _done(ctx, row)

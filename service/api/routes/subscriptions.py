@@ -1,0 +1,45 @@
+"""Subscriptions of consumers to products."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from service.api.deps import Caller, Ctx
+from service.api.schemas import SubscriptionIn, SubscriptionOut
+from service.usecases import subscriptions as uc
+
+router = APIRouter(tags=["subscriptions"])
+
+
+@router.post("/products/{name}/subscriptions", status_code=201, response_model=SubscriptionOut)
+def subscribe(name: str, body: SubscriptionIn, ctx: Ctx, actor: Caller) -> SubscriptionOut:
+    """Subscribe the caller to a product (all columns, named columns, or the columns SQL reads)."""
+    with ctx.db.writing() as session:
+        sub = uc.subscribe(
+            session,
+            actor=actor,
+            product=name,
+            columns=body.columns,
+            sql=body.sql,
+            version=body.version,
+            channels=body.channels,
+            all_changes=body.all_changes,
+            limits=ctx.limits,
+            now=ctx.clock(),
+        )
+    return SubscriptionOut.model_validate(sub)
+
+
+@router.get("/products/{name}/subscriptions", response_model=list[SubscriptionOut])
+def list_subscriptions(name: str, ctx: Ctx, _actor: Caller) -> list[SubscriptionOut]:
+    """A product's subscriptions."""
+    with ctx.db.reading() as session:
+        return [SubscriptionOut.model_validate(s) for s in uc.list_subscriptions(session, name)]
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+def unsubscribe(subscription_id: int, ctx: Ctx, actor: Caller) -> Response:
+    """Delete one of the caller's own subscriptions."""
+    with ctx.db.writing() as session:
+        uc.unsubscribe(session, actor=actor, subscription_id=subscription_id, now=ctx.clock())
+    return Response(status_code=204)

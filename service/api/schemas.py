@@ -1,0 +1,194 @@
+"""Request and response models of the HTTP API (never ORM rows); requests are strict."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.domain import parse_duration
+from service.errors import InvalidInput
+
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    """Base of request bodies: strict types (`false` is no duration), no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def _duration(value: str) -> str:
+    try:
+        parse_duration(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+    return value
+
+
+class ProductIn(Strict):
+    """Register a product: owners by email, the schema as DDL text or an ODCS YAML contract."""
+
+    name: Name
+    description: str = ""
+    owners: list[Email] = Field(min_length=1)
+    maintainers: list[Email] = Field(default_factory=list)
+    dialect: Annotated[str, Field(min_length=1, max_length=40)]
+    schema_: Text = Field(alias="schema")
+    notice_period: str = "P14D"
+    sunset_period: str = "P30D"
+    require_distinct_approver: bool = False
+    sql: Text | None = None
+
+    _check_notice = field_validator("notice_period", "sunset_period")(_duration)
+
+
+class SubscriptionIn(Strict):
+    """Subscribe: the columns read (or SQL, from which they are learnt), version, channels."""
+
+    columns: list[Text] | None = None
+    sql: Text | None = None
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")] | None = None
+    channels: list[Text] | None = None
+    all_changes: bool = False
+
+
+class ChangeRequestIn(Strict):
+    """Propose a new schema for a product."""
+
+    schema_: Text = Field(alias="schema")
+    renames: dict[str, Text] | None = None
+    summary: Text
+
+
+class DiffIn(Strict):
+    """Two schema texts to compare (stateless)."""
+
+    old: Text
+    new: Text
+    dialect: Annotated[str, Field(min_length=1, max_length=40)]
+    renames: dict[str, Text] | None = None
+
+
+class LineageSqlIn(Strict):
+    """A view (or any object) defined by SQL: its name, its SELECT and the dialect."""
+
+    name: Name
+    sql: Text
+    dialect: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class ErrorBody(BaseModel):
+    """The error object."""
+
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    """Every error response: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorBody
+
+
+class Out(BaseModel):
+    """Base of responses, built from domain values."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProductOut(Out):
+    """A product."""
+
+    name: str
+    description: str
+    dialect: str
+    owners: list[str]
+    maintainers: list[str]
+    notice_period: str
+    sunset_period: str
+    require_distinct_approver: bool
+    defining_sql: str | None
+    current_version: str
+    created_at: datetime
+
+
+class VersionOut(Out):
+    """A version of a product."""
+
+    version: str
+    published_at: datetime
+    deprecated_at: datetime | None
+    sunset_at: datetime | None
+    change_request_id: int | None
+
+
+class VersionDetailOut(VersionOut):
+    """A version with its schema as JSON and as DDL in the product's dialect."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+    schema_: dict[str, Any] = Field(alias="schema", serialization_alias="schema")
+    ddl: str
+    source: str
+
+
+class SubscriptionOut(Out):
+    """A subscription."""
+
+    id: int
+    product: str
+    consumer_email: str
+    columns: list[str] | None
+    sql: str | None
+    version: str | None
+    channels: list[str]
+    all_changes: bool
+    created_at: datetime
+
+
+class ChangeRequestOut(Out):
+    """A change request with its changes, impact, state and dates."""
+
+    id: int
+    product: str
+    state: str
+    summary: str
+    bump: str
+    breaking: bool
+    base_version: str
+    target_version: str
+    changes: list[dict[str, Any]]
+    impact: dict[str, Any]
+    proposer: str
+    approver: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    released_at: datetime | None
+    earliest_effective_at: datetime | None
+    acknowledged_by: list[str]
+    awaiting_acknowledgement: list[str]
+
+
+class AuditOut(Out):
+    """One audit record."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class LineageOut(Out):
+    """A stored lineage input."""
+
+    id: int
+    kind: str
+    name: str | None

@@ -1,0 +1,349 @@
+"""diff_schemas: every difference between two schemas, classified for readers and writers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
+from service.diff.policy import LEVELS, bump_for
+from service.diff.rules import (
+    ADDED_REQUIRED_COLUMN,
+    RULES,
+    SHIFT_KIND,
+    UNKNOWN_TYPE_CHANGE,
+    Rule,
+    Shift,
+    compare_types,
+)
+from service.errors import InvalidInput
+from service.schema.model import Column, ForeignKey, Schema, Table, TypeFamily
+
+K = ChangeKind
+
+# Within one table: its own existence first, then columns by position, then its guarantees.
+_TABLE_FIRST = frozenset({K.TABLE_ADDED, K.TABLE_REMOVED, K.TABLE_RENAMED})
+_KIND_ORDER = {kind: i for i, kind in enumerate(ChangeKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A change with the key that puts it in its deterministic place."""
+
+    key: tuple[str, int, int, int]
+    change: Change
+
+
+def diff_schemas(
+    old: Schema,
+    new: Schema,
+    *,
+    renames: Mapping[str, str] | None = None,
+    level: str = "reader",
+) -> ChangeSet:
+    """Every change from `old` to `new`, ordered by table then column position, with the bump.
+
+    `renames` maps an old table name to its new name (`"shop.orders": "shop.orders_v2"`)
+    or an old `table.column` to the column's new name (`"shop.orders.id": "order_id"`);
+    a key naming a table of `old` is a table rename. Without a hint a rename is a removal
+    plus an addition. `level="strict"` also calls widening breaking for readers.
+
+    >>> from service.schema.model import Column, ColumnType, Table, TypeFamily
+    >>> int32 = ColumnType("INT", TypeFamily.INTEGER, bits=32)
+    >>> int64 = ColumnType("BIGINT", TypeFamily.INTEGER, bits=64)
+    >>> old = Schema("postgres", (Table("orders", (Column("id", int32, False), Column("note", int32))),))
+    >>> new = Schema("postgres", (Table("orders", (Column("id", int64, False),)),))
+    >>> changes = diff_schemas(old, new)
+    >>> [(c.kind.value, c.column, c.verdict.value) for c in changes.changes]
+    [('column_type_widened', 'id', 'compatible'), ('column_removed', 'note', 'breaking')]
+    >>> changes.bump.value
+    'major'
+    """
+    if level not in LEVELS:
+        raise InvalidInput(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    table_renames, column_renames = split_renames(renames or {}, old)
+    differ = _Differ(old.dialect, level, column_renames, table_renames)
+    keyed = list(differ.schemas(old, new))
+    keyed.sort(key=lambda k: k.key)
+    changes = tuple(k.change for k in keyed)
+    return ChangeSet(changes, bump_for(changes, "reader"))
+
+
+def split_renames(
+    renames: Mapping[str, str], old: Schema
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Split rename hints into table renames and (table, column) renames, resolved against `old`."""
+    tables: dict[str, str] = {}
+    columns: dict[tuple[str, str], str] = {}
+    names = old.by_name
+    for key, value in renames.items():
+        if key in names:
+            tables[key] = value
+            continue
+        table, dot, column = key.rpartition(".")
+        if not dot or table not in names:
+            raise InvalidInput(f"rename {key}={value} names no table or column of the old schema")
+        if names[table].column(column) is None:
+            raise InvalidInput(f"rename {key}={value}: {table} has no column {column}")
+        columns[(table, column)] = value
+    return tables, columns
+
+
+def _keys(cols: Iterable[str]) -> str:
+    return "(" + ", ".join(cols) + ")"
+
+
+def _fk(fk: ForeignKey) -> str:
+    return f"{_keys(fk.columns)} -> {fk.ref_table}{_keys(fk.ref_columns) if fk.ref_columns else ''}"
+
+
+def _moved(old_order: list[str], new_order: list[str]) -> set[str]:
+    """Columns outside a longest run kept in order: the fewest that moved."""
+    index = {name: i for i, name in enumerate(old_order)}
+    seq = [index[n] for n in new_order]
+    tails: list[int] = []  # tails[k]: position in seq of the smallest tail of a run of length k+1
+    prev = [-1] * len(seq)
+    for i, v in enumerate(seq):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if seq[tails[mid]] < v:
+                lo = mid + 1
+            else:
+                hi = mid
+        prev[i] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    kept: set[str] = set()
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        kept.add(new_order[i])
+        i = prev[i]
+    return set(new_order) - kept
+
+
+class _Differ:
+    """Walks two schemas and emits keyed changes; holds the rename hints and the level."""
+
+    def __init__(
+        self,
+        dialect: str,
+        level: str,
+        column_renames: Mapping[tuple[str, str], str],
+        table_renames: Mapping[str, str],
+    ) -> None:
+        self.dialect = dialect
+        self.strict = level == "strict"
+        self.column_renames = column_renames
+        self.table_renames = table_renames
+        self.index: dict[str, int] = {}
+
+    def emit(
+        self,
+        kind: ChangeKind,
+        table: str,
+        column: str | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        *,
+        position: int = 0,
+        detail: str = "",
+        rule: Rule | None = None,
+    ) -> _Keyed:
+        """One change with its verdicts and reason, keyed for ordering."""
+        rule = rule or RULES[kind]
+        verdict = rule.verdict
+        if self.strict and kind is K.COLUMN_TYPE_WIDENED:
+            verdict = Verdict.BREAKING  # strict consumers bind exact types
+        reason = rule.reason.format(
+            table=table, column=column, before=before, after=after, detail=detail
+        )
+        group = 0 if kind in _TABLE_FIRST else (1 if column is not None else 2)
+        change = Change(kind, table, column, before, after, verdict, rule.writer_verdict, reason)
+        return _Keyed((table, group, position, _KIND_ORDER[kind]), change)
+
+    def schemas(self, old: Schema, new: Schema) -> Iterator[_Keyed]:
+        """Changes between two whole schemas."""
+        old_tables, new_tables = old.by_name, new.by_name
+        matched: dict[str, str] = {}
+        for name in old_tables:
+            target = self.table_renames.get(name, name)
+            if target in new_tables:
+                matched[name] = target
+                if target != name:
+                    yield self.emit(K.TABLE_RENAMED, target, None, name, target)
+            else:
+                yield self.emit(K.TABLE_REMOVED, name)
+        for name in new_tables:
+            if name not in matched.values():
+                yield self.emit(K.TABLE_ADDED, name)
+        for old_name, new_name in matched.items():
+            yield from self.tables(old_name, old_tables[old_name], new_tables[new_name])
+
+    def tables(self, old_name: str, old: Table, new: Table) -> Iterator[_Keyed]:
+        """Changes between two versions of one table."""
+        name = new.name
+        renamed = {c: n for (t, c), n in self.column_renames.items() if t == old_name}
+        to_new = {c.name: renamed.get(c.name, c.name) for c in old.columns}
+        new_cols = {c.name: c for c in new.columns}
+        self.index = {c.name: i for i, c in enumerate(new.columns)}
+        for i, col in enumerate(old.columns):
+            target = new_cols.get(to_new[col.name])
+            if target is None:
+                before = str(col.type)
+                yield self.emit(K.COLUMN_REMOVED, name, col.name, before, None, position=i)
+                continue
+            if target.name != col.name:
+                yield self.emit(
+                    K.COLUMN_RENAMED,
+                    name,
+                    target.name,
+                    col.name,
+                    target.name,
+                    position=self.index[target.name],
+                )
+            yield from self.columns(name, col, target, old, new)
+        kept_new = set(to_new.values())
+        for col in new.columns:
+            if col.name not in kept_new:
+                yield self.added_column(name, col, new)
+        yield from self.reordered(name, old, new, to_new)
+        yield from self.guarantees(name, old, new, to_new)
+
+    def added_column(self, table: str, col: Column, new: Table) -> _Keyed:
+        """A new column; NOT NULL without a default breaks writers."""
+        required = not _nullable(col, new) and col.default is None
+        rule = ADDED_REQUIRED_COLUMN if required else None
+        return self.emit(
+            K.COLUMN_ADDED,
+            table,
+            col.name,
+            None,
+            str(col.type),
+            position=self.index[col.name],
+            rule=rule,
+        )
+
+    def columns(
+        self, table: str, old: Column, new: Column, old_t: Table, new_t: Table
+    ) -> Iterator[_Keyed]:
+        """Changes between two versions of one column (type, nullability, default, comment)."""
+        pos, col = self.index[new.name], new.name
+        yield from self.column_type(table, old, new)
+        was, now = _nullable(old, old_t), _nullable(new, new_t)
+        if was != now:
+            kind = K.COLUMN_NULLABILITY_RELAXED if now else K.COLUMN_NULLABILITY_TIGHTENED
+            labels = ("NULL", "NOT NULL")
+            yield self.emit(kind, table, col, labels[not was], labels[not now], position=pos)
+        if old.default != new.default:
+            if old.default is None:
+                kind = K.DEFAULT_ADDED
+            elif new.default is None:
+                kind = K.DEFAULT_REMOVED
+            else:
+                kind = K.DEFAULT_CHANGED
+            yield self.emit(kind, table, col, old.default, new.default, position=pos)
+        if old.comment != new.comment:
+            yield self.emit(
+                K.COLUMN_COMMENT_CHANGED, table, col, old.comment, new.comment, position=pos
+            )
+
+    def column_type(self, table: str, old: Column, new: Column) -> Iterator[_Keyed]:
+        """The type change of one column, and enum members added or removed."""
+        pos, col = self.index[new.name], new.name
+        if old.type.family is TypeFamily.ENUM and new.type.family is TypeFamily.ENUM:
+            removed = [v for v in old.type.values if v not in new.type.values]
+            added = [v for v in new.type.values if v not in old.type.values]
+            if removed:
+                yield self.emit(
+                    K.ENUM_VALUES_REMOVED, table, col, ", ".join(removed), None, position=pos
+                )
+            if added:
+                yield self.emit(
+                    K.ENUM_VALUES_ADDED, table, col, None, ", ".join(added), position=pos
+                )
+        result = compare_types(old.type, new.type, self.dialect)
+        if result.shift is Shift.SAME:
+            return
+        rule = UNKNOWN_TYPE_CHANGE if result.shift is Shift.UNKNOWN else None
+        kind = SHIFT_KIND[result.shift]
+        before, after = str(old.type), str(new.type)
+        yield self.emit(
+            kind, table, col, before, after, position=pos, detail=result.detail, rule=rule
+        )
+
+    def reordered(
+        self, table: str, old: Table, new: Table, to_new: Mapping[str, str]
+    ) -> Iterator[_Keyed]:
+        """column_reordered for the fewest columns whose moves explain the new order."""
+        new_names = set(new.column_names)
+        old_order = [to_new[c] for c in old.column_names if to_new[c] in new_names]
+        kept = set(old_order)
+        new_order = [c for c in new.column_names if c in kept]
+        if old_order == new_order:
+            return
+        old_pos = {n: i + 1 for i, n in enumerate(old_order)}
+        new_pos = {n: i + 1 for i, n in enumerate(new_order)}
+        for col in sorted(_moved(old_order, new_order), key=new_pos.__getitem__):
+            before, after = f"position {old_pos[col]}", f"position {new_pos[col]}"
+            yield self.emit(K.COLUMN_REORDERED, table, col, before, after, position=self.index[col])
+
+    def guarantees(
+        self, table: str, old: Table, new: Table, to_new: Mapping[str, str]
+    ) -> Iterator[_Keyed]:
+        """Key, unique, check, foreign-key, comment, partitioning and clustering changes."""
+
+        def cols(names: Iterable[str]) -> tuple[str, ...]:
+            return tuple(to_new.get(n, n) for n in names)
+
+        old_pk, new_pk = cols(old.primary_key), new.primary_key
+        if old_pk != new_pk:
+            if not old_pk:
+                yield self.emit(K.PRIMARY_KEY_ADDED, table, None, None, _keys(new_pk))
+            elif not new_pk:
+                yield self.emit(K.PRIMARY_KEY_REMOVED, table, None, _keys(old_pk), None)
+            else:
+                yield self.emit(K.PRIMARY_KEY_CHANGED, table, None, _keys(old_pk), _keys(new_pk))
+        old_u, new_u = {cols(u) for u in old.uniques}, set(new.uniques)
+        for u in sorted(old_u - new_u):
+            yield self.emit(K.UNIQUE_REMOVED, table, None, _keys(u), None)
+        for u in sorted(new_u - old_u):
+            yield self.emit(K.UNIQUE_ADDED, table, None, None, _keys(u))
+        for check in sorted(old.checks - new.checks):
+            yield self.emit(K.CHECK_REMOVED, table, None, check, None)
+        for check in sorted(new.checks - old.checks):
+            yield self.emit(K.CHECK_ADDED, table, None, None, check)
+        old_fk = {
+            ForeignKey(
+                cols(f.columns), self.table_renames.get(f.ref_table, f.ref_table), f.ref_columns
+            )
+            for f in old.foreign_keys
+        }
+        for fk in sorted(old_fk - new.foreign_keys, key=_fk):
+            yield self.emit(K.FOREIGN_KEY_REMOVED, table, None, _fk(fk), None)
+        for fk in sorted(new.foreign_keys - old_fk, key=_fk):
+            yield self.emit(K.FOREIGN_KEY_ADDED, table, None, None, _fk(fk))
+        if old.comment != new.comment:
+            yield self.emit(K.TABLE_COMMENT_CHANGED, table, None, old.comment, new.comment)
+        if cols(old.partition_by) != new.partition_by:
+            yield self.emit(
+                K.PARTITIONING_CHANGED,
+                table,
+                None,
+                _keys(old.partition_by),
+                _keys(new.partition_by),
+            )
+        if cols(old.cluster_by) != new.cluster_by:
+            yield self.emit(
+                K.CLUSTERING_CHANGED, table, None, _keys(old.cluster_by), _keys(new.cluster_by)
+            )
+
+
+def _nullable(col: Column, table: Table) -> bool:
+    """Whether the column may hold NULL, counting the NOT NULL a primary key implies."""
+    return col.nullable and col.name not in table.primary_key
+
+
+__all__ = ["Bump", "diff_schemas", "split_renames"]

@@ -1,0 +1,383 @@
+"""The diff engine's tables: verdicts, bumps and reasons per kind, and how types compare.
+
+Everything a reviewer may want to argue about is data here; `engine.py` only walks
+the two schemas and looks things up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from service.diff.model import Bump, ChangeKind, Verdict
+from service.schema.model import ColumnType, TypeFamily
+
+B, C, R, U = Verdict.BREAKING, Verdict.COMPATIBLE, Verdict.NEEDS_REVIEW, Verdict.UNKNOWN
+K = ChangeKind
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How one kind of change lands on readers and writers, its bump and its reason."""
+
+    verdict: Verdict
+    writer_verdict: Verdict
+    bump: Bump
+    reason: str
+
+
+# Reason templates take {table}, {column}, {before}, {after} and {detail}.
+RULES: Mapping[ChangeKind, Rule] = {
+    K.TABLE_ADDED: Rule(
+        C, C, Bump.MINOR, "Table {table} was added; existing queries are unaffected."
+    ),
+    K.TABLE_REMOVED: Rule(
+        B, B, Bump.MAJOR, "Table {table} was removed; queries that read it fail."
+    ),
+    K.TABLE_RENAMED: Rule(
+        B, B, Bump.MAJOR, "Table {before} was renamed to {after}; queries using the old name fail."
+    ),
+    K.COLUMN_ADDED: Rule(
+        C, C, Bump.MINOR, "Column {column} was added to {table}; existing queries are unaffected."
+    ),
+    K.COLUMN_REMOVED: Rule(
+        B, B, Bump.MAJOR, "Column {column} was removed from {table}; queries that read it fail."
+    ),
+    K.COLUMN_RENAMED: Rule(
+        B,
+        B,
+        Bump.MAJOR,
+        "Column {before} of {table} was renamed to {after}; queries using the old name fail.",
+    ),
+    K.COLUMN_REORDERED: Rule(
+        C,
+        R,
+        Bump.PATCH,
+        "Column {column} of {table} moved from {before} to {after}; positional INSERTs need review.",
+    ),
+    K.COLUMN_TYPE_WIDENED: Rule(
+        C,
+        C,
+        Bump.MINOR,
+        "Column {column} of {table} widened from {before} to {after}; every old value still fits.",
+    ),
+    K.COLUMN_TYPE_NARROWED: Rule(
+        B, B, Bump.MAJOR, "Column {column} of {table} narrowed from {before} to {after}; {detail}."
+    ),
+    K.COLUMN_TYPE_CHANGED: Rule(
+        B,
+        B,
+        Bump.MAJOR,
+        "Column {column} of {table} changed type from {before} to {after}; {detail}.",
+    ),
+    K.COLUMN_NULLABILITY_RELAXED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "Column {column} of {table} may now be NULL; readers that assume a value can fail.",
+    ),
+    K.COLUMN_NULLABILITY_TIGHTENED: Rule(
+        C,
+        B,
+        Bump.MINOR,
+        "Column {column} of {table} is now NOT NULL; writers must always supply it.",
+    ),
+    K.PRIMARY_KEY_ADDED: Rule(
+        C,
+        B,
+        Bump.MINOR,
+        "{table} now has primary key {after}; writers must keep it unique and non-null.",
+    ),
+    K.PRIMARY_KEY_REMOVED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "{table} lost primary key {before}; readers can no longer rely on unique rows.",
+    ),
+    K.PRIMARY_KEY_CHANGED: Rule(
+        B,
+        B,
+        Bump.MAJOR,
+        "The primary key of {table} changed from {before} to {after}; joins and upserts on it change.",
+    ),
+    K.UNIQUE_ADDED: Rule(
+        C, B, Bump.MINOR, "{table} now guarantees {after} is unique; writers must not repeat it."
+    ),
+    K.UNIQUE_REMOVED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "{table} no longer guarantees {before} is unique; readers may see duplicates.",
+    ),
+    K.CHECK_ADDED: Rule(C, B, Bump.MINOR, "{table} now checks {after}; writers must satisfy it."),
+    K.CHECK_REMOVED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "{table} no longer checks {before}; readers may see values it used to exclude.",
+    ),
+    K.FOREIGN_KEY_ADDED: Rule(
+        C,
+        B,
+        Bump.MINOR,
+        "{table} now has foreign key {after}; writers must reference existing rows.",
+    ),
+    K.FOREIGN_KEY_REMOVED: Rule(
+        B, C, Bump.MAJOR, "{table} lost foreign key {before}; readers may see rows without a match."
+    ),
+    K.ENUM_VALUES_ADDED: Rule(
+        C, C, Bump.MINOR, "Column {column} of {table} accepts new values {after}."
+    ),
+    K.ENUM_VALUES_REMOVED: Rule(
+        B,
+        B,
+        Bump.MAJOR,
+        "Column {column} of {table} no longer accepts {before}; rows holding them cannot be represented.",
+    ),
+    K.DEFAULT_ADDED: Rule(C, C, Bump.PATCH, "Column {column} of {table} now defaults to {after}."),
+    K.DEFAULT_CHANGED: Rule(
+        C,
+        C,
+        Bump.PATCH,
+        "The default of column {column} of {table} changed from {before} to {after}.",
+    ),
+    K.DEFAULT_REMOVED: Rule(
+        C, C, Bump.PATCH, "Column {column} of {table} no longer has a default."
+    ),
+    K.COLUMN_COMMENT_CHANGED: Rule(
+        C, C, Bump.PATCH, "The description of column {column} of {table} changed."
+    ),
+    K.TABLE_COMMENT_CHANGED: Rule(C, C, Bump.PATCH, "The description of {table} changed."),
+    K.PARTITIONING_CHANGED: Rule(
+        C,
+        C,
+        Bump.PATCH,
+        "The partitioning of {table} changed from {before} to {after}; results are unchanged.",
+    ),
+    K.CLUSTERING_CHANGED: Rule(
+        C,
+        C,
+        Bump.PATCH,
+        "The clustering of {table} changed from {before} to {after}; results are unchanged.",
+    ),
+}
+
+# A column added NOT NULL without a default breaks writers that still send old-shaped rows.
+ADDED_REQUIRED_COLUMN = Rule(
+    C,
+    B,
+    Bump.MINOR,
+    "Column {column} was added to {table} as NOT NULL without a default; writers must supply it.",
+)
+UNKNOWN_TYPE_CHANGE = Rule(
+    U, U, Bump.MAJOR, "Column {column} of {table} changed type from {before} to {after}; {detail}."
+)
+
+
+class Shift(StrEnum):
+    """How a column's type moved: the answer of the type comparison."""
+
+    SAME = "same"
+    WIDENED = "widened"
+    NARROWED = "narrowed"
+    CHANGED = "changed"
+    UNKNOWN = "unknown"
+
+
+SHIFT_KIND: Mapping[Shift, ChangeKind] = {
+    Shift.WIDENED: K.COLUMN_TYPE_WIDENED,
+    Shift.NARROWED: K.COLUMN_TYPE_NARROWED,
+    Shift.CHANGED: K.COLUMN_TYPE_CHANGED,
+    Shift.UNKNOWN: K.COLUMN_TYPE_CHANGED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeComparison:
+    """The shift between two types and why, in words a consumer understands."""
+
+    shift: Shift
+    detail: str = ""
+
+
+# Fractional-second digits a TIME/TIMESTAMP has when none are written, per dialect.
+DEFAULT_FRACTION_DIGITS: Mapping[str, int] = {
+    "snowflake": 9,
+    "tsql": 7,
+    "mysql": 0,
+    "oracle": 6,
+    "bigquery": 6,
+    "postgres": 6,
+    "redshift": 6,
+    "duckdb": 6,
+    "spark": 6,
+    "databricks": 6,
+}
+DEFAULT_FRACTION = 6
+
+# Fixed-length spellings; their values are padded, so turning one into a varying
+# string keeps every value but the reverse pads them (silently different values).
+FIXED_LENGTH_STRINGS = frozenset({"CHAR", "NCHAR", "BINARY", "FIXEDSTRING"})
+
+_NO_LONGER_FITS = "some existing values no longer fit"
+_OTHER_FAMILY = "queries and comparisons on it can fail or change meaning"
+
+
+def _int_range(t: ColumnType) -> tuple[int, int] | None:
+    if t.bits is None:
+        return None
+    if t.unsigned:
+        return 0, 2**t.bits - 1
+    return -(2 ** (t.bits - 1)), 2 ** (t.bits - 1) - 1
+
+
+def _ordered(old_fits: bool, new_fits: bool, detail: str = _NO_LONGER_FITS) -> TypeComparison:
+    """Same when each holds the other's values, widened when the new one holds the old's."""
+    if old_fits:
+        return TypeComparison(Shift.SAME if new_fits else Shift.WIDENED)
+    return TypeComparison(Shift.NARROWED, detail)
+
+
+def _integers(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    # Compare value ranges, so INT UNSIGNED -> INT and INT -> BIGINT UNSIGNED both
+    # narrow: some old values (large or negative ones) fall outside the new range.
+    a, b = _int_range(old), _int_range(new)
+    if a is None or b is None:
+        return TypeComparison(Shift.UNKNOWN, "the engine does not know the width of one of them")
+    return _ordered(b[0] <= a[0] and a[1] <= b[1], a[0] <= b[0] and b[1] <= a[1])
+
+
+_UNBOUNDED = 10**9
+
+
+def _decimal_digits(t: ColumnType) -> tuple[int, int]:
+    """(integer digits, scale); an unconstrained DECIMAL holds any digits."""
+    if t.precision is None:
+        return _UNBOUNDED, _UNBOUNDED if t.scale is None else t.scale
+    scale = t.scale or 0
+    return t.precision - scale, scale
+
+
+def _decimals(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    (oi, os), (ni, ns) = _decimal_digits(old), _decimal_digits(new)
+    detail = (
+        "existing values lose fractional digits"
+        if ns < os
+        else "large existing values no longer fit"
+    )
+    return _ordered(ni >= oi and ns >= os, oi >= ni and os >= ns, detail)
+
+
+def _float_bits(t: ColumnType) -> int | None:
+    return t.bits or t.precision
+
+
+def _floats(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    a, b = _float_bits(old), _float_bits(new)
+    if a is None or b is None:
+        return TypeComparison(
+            Shift.UNKNOWN, "the engine does not know the precision of one of them"
+        )
+    return _ordered(b >= a, a >= b, "existing values lose precision")
+
+
+def _strings(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    a = _UNBOUNDED if old.length is None else old.length
+    b = _UNBOUNDED if new.length is None else new.length
+    old_fixed, new_fixed = old.name in FIXED_LENGTH_STRINGS, new.name in FIXED_LENGTH_STRINGS
+    if new_fixed and not old_fixed:
+        return TypeComparison(Shift.NARROWED, "existing values are padded to a fixed length")
+    same_kind = new_fixed == old_fixed
+    return _ordered(b >= a, a >= b and same_kind, "longer existing values no longer fit")
+
+
+def _fraction(t: ColumnType, dialect: str) -> int:
+    if t.precision is not None:
+        return t.precision
+    return DEFAULT_FRACTION_DIGITS.get(dialect, DEFAULT_FRACTION)
+
+
+def _times(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    a, b = _fraction(old, dialect), _fraction(new, dialect)
+    return _ordered(b >= a, a >= b, "existing values lose fractional seconds")
+
+
+def _enums(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    # Added/removed members are reported by the engine as enum_values_* changes;
+    # what remains here is a pure reordering, which changes ORDER BY on the column.
+    if set(old.values) == set(new.values) and old.values != new.values:
+        return TypeComparison(Shift.CHANGED, "its values were reordered, so sorting by it changes")
+    return TypeComparison(Shift.SAME)
+
+
+def _worst(results: list[TypeComparison]) -> TypeComparison:
+    order = (Shift.UNKNOWN, Shift.CHANGED, Shift.NARROWED, Shift.WIDENED)
+    for shift in order:
+        for r in results:
+            if r.shift is shift:
+                return r
+    return TypeComparison(Shift.SAME)
+
+
+def _elements(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    if len(old.args) != len(new.args):
+        return TypeComparison(Shift.UNKNOWN, "the engine cannot match their element types")
+    labels = ("key", "value") if old.family is TypeFamily.MAP else ("element",) * len(old.args)
+    parts = []
+    for label, a, b in zip(labels, old.args, new.args, strict=True):
+        r = compare_types(a, b, dialect)
+        parts.append(TypeComparison(r.shift, f"its {label}s: {r.detail}" if r.detail else ""))
+    return _worst(parts)
+
+
+def _structs(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    # Fields are matched by name: readers address them as col.field.
+    old_fields, new_fields = dict(old.fields), dict(new.fields)
+    missing = [n for n in old_fields if n not in new_fields]
+    if missing:
+        return TypeComparison(Shift.NARROWED, f"field {', '.join(missing)} was removed")
+    results = []
+    for name, t in old_fields.items():
+        r = compare_types(t, new_fields[name], dialect)
+        detail = f"field {name}: {r.detail}" if r.detail else ""
+        results.append(TypeComparison(r.shift, detail))
+    if len(new_fields) > len(old_fields):
+        results.append(TypeComparison(Shift.WIDENED))
+    return _worst(results)
+
+
+Comparator = Callable[[ColumnType, ColumnType, str], TypeComparison]
+
+# Per family, how two different types of that family compare; a family missing
+# here has no order among its members, so a different name is `unknown`.
+FAMILY_COMPARATORS: Mapping[TypeFamily, Comparator] = {
+    TypeFamily.INTEGER: _integers,
+    TypeFamily.DECIMAL: _decimals,
+    TypeFamily.FLOAT: _floats,
+    TypeFamily.STRING: _strings,
+    TypeFamily.BINARY: _strings,
+    TypeFamily.TIME: _times,
+    TypeFamily.TIMESTAMP: _times,
+    TypeFamily.TIMESTAMP_TZ: _times,
+    TypeFamily.ENUM: _enums,
+    TypeFamily.ARRAY: _elements,
+    TypeFamily.MAP: _elements,
+    TypeFamily.STRUCT: _structs,
+}
+
+
+def compare_types(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
+    """How `new` relates to `old`: same, widened, narrowed, changed family, or unknown."""
+    if old == new:
+        return TypeComparison(Shift.SAME)
+    if TypeFamily.OTHER in (old.family, new.family):
+        return TypeComparison(Shift.UNKNOWN, "the engine does not model one of these types")
+    if old.family is not new.family:
+        return TypeComparison(Shift.CHANGED, _OTHER_FAMILY)
+    comparator = FAMILY_COMPARATORS.get(old.family)
+    if comparator is None:
+        return TypeComparison(
+            Shift.UNKNOWN, "the engine cannot tell whether they hold the same values"
+        )
+    return comparator(old, new, dialect)

@@ -1,0 +1,195 @@
+"""Steward's domain values: principals, products, versions, subscriptions, change requests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from service.errors import InvalidInput
+
+_DURATION = TypeAdapter(timedelta)
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+def parse_duration(text: str, *, field: str = "duration") -> timedelta:
+    """An ISO 8601 duration (`P14D`, `PT12H`, `P1M` = 30 days) as a timedelta, never negative.
+
+    >>> parse_duration("P14D").days
+    14
+    """
+    if not text.startswith("P"):
+        raise InvalidInput(
+            f"{field} must be an ISO 8601 duration such as P14D", field=field, value=text
+        )
+    try:
+        value = _DURATION.validate_python(text)
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"{field} is not an ISO 8601 duration: {text!r}", field=field, value=text
+        ) from exc
+    return value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SemVer:
+    """A semantic version number (major.minor.patch), ordered numerically."""
+
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> SemVer:
+        """Read `1.2.3`; anything else is invalid input.
+
+        >>> SemVer.parse("1.10.0") > SemVer.parse("1.9.3")
+        True
+        """
+        match = _SEMVER.match(text)
+        if match is None:
+            raise InvalidInput(f"not a semantic version: {text!r}", field="version", value=text)
+        return cls(int(match[1]), int(match[2]), int(match[3]))
+
+    def bump(self, kind: str) -> SemVer:
+        """The next version for a `major`, `minor` or `patch` bump.
+
+        >>> str(SemVer(1, 2, 3).bump("minor"))
+        '1.3.0'
+        """
+        if kind == "major":
+            return SemVer(self.major + 1, 0, 0)
+        if kind == "minor":
+            return SemVer(self.major, self.minor + 1, 0)
+        return SemVer(self.major, self.minor, self.patch + 1)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+class Role(StrEnum):
+    """What a principal is to one product."""
+
+    OWNER = "owner"
+    MAINTAINER = "maintainer"
+
+
+class State(StrEnum):
+    """The states of a change request."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    RELEASED = "released"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATES = frozenset({State.PROPOSED, State.APPROVED, State.SCHEDULED})
+
+
+class NoticeKind(StrEnum):
+    """Why a notice is sent."""
+
+    PROPOSED = "proposed"
+    DEPRECATION = "deprecation"
+    REMINDER = "reminder"
+    MIGRATION = "migration"
+    SUNSET = "sunset"
+    RELEASED = "released"
+
+
+class NoticeState(StrEnum):
+    """Where a notice is on its way out of the outbox."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Someone holding tokens: a person or team, identified by email."""
+
+    id: int
+    email: str
+    name: str | None = None
+    is_admin: bool = False
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One published version of a product: its semver and schema, with its dates."""
+
+    version: str
+    schema: dict[str, Any]
+    source: str
+    published_at: datetime
+    deprecated_at: datetime | None = None
+    sunset_at: datetime | None = None
+    change_request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A governed table or view set with owners, a dialect, a notice policy and versions."""
+
+    id: int
+    name: str
+    description: str
+    dialect: str
+    owners: tuple[str, ...]
+    maintainers: tuple[str, ...]
+    notice_period: str
+    sunset_period: str
+    require_distinct_approver: bool
+    defining_sql: str | None
+    current_version: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A consumer's interest in a product: the columns it reads (None: all of them)."""
+
+    id: int
+    product: str
+    consumer_id: int
+    consumer_email: str
+    columns: tuple[str, ...] | None
+    sql: str | None
+    version: str | None
+    channels: tuple[str, ...]
+    all_changes: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRequest:
+    """A proposed new schema for a product with its changes, impact, state and dates."""
+
+    id: int
+    product: str
+    state: State
+    summary: str
+    bump: str
+    breaking: bool
+    base_version: str
+    target_version: str
+    changes: list[dict[str, Any]]
+    impact: dict[str, Any]
+    proposer: str
+    approver: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    released_at: datetime | None
+    earliest_effective_at: datetime | None
+    acknowledged_by: tuple[str, ...]
+    awaiting_acknowledgement: tuple[str, ...]
+    source: str

@@ -1,0 +1,192 @@
+"""parse_ddl: read CREATE TABLE statements of any sqlglot dialect into a Schema.
+
+Views are not tables: `CREATE VIEW` statements are skipped, as are statements that do
+not declare a table's shape (INSERT, GRANT, ALTER, SET, USE, DROP, ...). A statement
+sqlglot could not parse, or only kept as a raw command, is an error, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from service.errors import SchemaParseError
+from service.schema.ddl_table import TableReader
+from service.schema.model import Schema, Table
+from service.schema.names import folds, resolve_dialect, sqlglot_dialect
+from service.schema.types import TypeReader
+
+# Statements that say nothing about a table's declared shape; they are skipped.
+IGNORED = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Merge,
+    exp.Grant,
+    exp.Revoke,
+    exp.Alter,
+    exp.Set,
+    exp.Use,
+    exp.Drop,
+    exp.Query,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Describe,
+    exp.Pragma,
+    exp.Copy,
+    exp.TruncateTable,
+    exp.Analyze,
+    exp.Show,
+    exp.Cache,
+    exp.Uncache,
+    exp.Refresh,
+    exp.Declare,
+    exp.LoadData,
+)
+
+
+def _position(sql: str, offset: int) -> tuple[int, int]:
+    line = sql.count("\n", 0, offset) + 1
+    return line, offset - (sql.rfind("\n", 0, offset) + 1) + 1
+
+
+def _snippet(sql: str, line: int) -> str:
+    lines = sql.splitlines()
+    return lines[line - 1].strip()[:200] if 0 < line <= len(lines) else ""
+
+
+@dataclass
+class _Script:
+    """The state of one parse: tables in order and where each came from."""
+
+    sql: str
+    dialect: str
+    source: str | None
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def error(self, message: str, node: exp.Expression | None = None) -> SchemaParseError:
+        """A SchemaParseError located at a node (its first identifier with a position)."""
+        line = col = None
+        if node is not None:
+            for ident in node.find_all(exp.Identifier):
+                if "line" in ident.meta:
+                    line, col = ident.meta["line"], ident.meta["col"]
+                    break
+        snippet = _snippet(self.sql, line) if line else None
+        return SchemaParseError(
+            message,
+            dialect=self.dialect,
+            line=line,
+            column=col,
+            snippet=snippet,
+            source=self.source,
+        )
+
+
+def parse_ddl(
+    sql: str,
+    dialect: str | None = None,
+    *,
+    source: str | None = None,
+    max_bytes: int = 1_000_000,
+) -> Schema:
+    """Read the CREATE TABLE statements of a DDL script into a Schema.
+
+    >>> s = parse_ddl("CREATE TABLE shop.Orders (id INT PRIMARY KEY, note VARCHAR(20))", "snowflake")
+    >>> t = s.tables[0]
+    >>> t.name, t.column_names, t.primary_key
+    ('SHOP.ORDERS', ('ID', 'NOTE'), ('ID',))
+    >>> t.columns[0].type.name, t.columns[0].type.precision, t.columns[0].nullable
+    ('DECIMAL', 38, False)
+    >>> parse_ddl("SELECT 1", "postgres")
+    Traceback (most recent call last):
+    ...
+    service.errors.SchemaParseError: no CREATE TABLE statement found [dialect postgres]
+    """
+    name = resolve_dialect(dialect)
+    if len(sql) > max_bytes or len(sql.encode("utf-8", "replace")) > max_bytes:
+        raise SchemaParseError(
+            f"input is larger than the {max_bytes:,} bytes allowed", dialect=name, source=source
+        )
+    if not sql.strip():
+        raise SchemaParseError("empty input: no SQL to read", dialect=name, source=source)
+    script = _Script(sql, name, source)
+    comments: list[exp.Comment] = []
+    column_fold, table_fold = folds(name)
+    types = TypeReader(name, column_fold)
+    for statement in _parse(sql, name, source):
+        if isinstance(statement, exp.Create):
+            _create(script, statement, types)
+        elif isinstance(statement, exp.Comment):
+            comments.append(statement)
+        elif isinstance(statement, exp.Command):
+            raise _unsupported(script, statement)
+        elif not isinstance(statement, IGNORED):
+            raise script.error(
+                f"not a SQL statement: {statement.sql(sqlglot_dialect(name))[:80]!r}", statement
+            )
+    if not script.tables:
+        raise SchemaParseError("no CREATE TABLE statement found", dialect=name, source=source)
+    for comment in comments:
+        TableReader.apply_comment(script.tables, comment, column_fold, table_fold)
+    return Schema(dialect=name, tables=tuple(script.tables.values()))
+
+
+def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
+    try:
+        parsed = sqlglot.parse(sql, read=sqlglot_dialect(dialect))
+    except ParseError as e:
+        first = e.errors[0] if e.errors else {}
+        line, col = first.get("line"), first.get("col")
+        description = first.get("description") or str(e).splitlines()[0]
+        context = f"{first.get('start_context', '')}{first.get('highlight', '')}"
+        raise SchemaParseError(
+            f"cannot parse SQL: {description}",
+            dialect=dialect,
+            line=line,
+            column=col,
+            snippet=context.strip()[-200:] or (_snippet(sql, line) if line else None),
+            source=source,
+        ) from e
+    except TokenError as e:
+        raise SchemaParseError(
+            f"cannot read SQL: {str(e).splitlines()[0]}", dialect=dialect, source=source
+        ) from e
+    return [s for s in parsed if isinstance(s, exp.Expression)]
+
+
+def _unsupported(script: _Script, statement: exp.Command) -> SchemaParseError:
+    keyword = str(statement.this)
+    rest = statement.expression.name if isinstance(statement.expression, exp.Expression) else ""
+    found = script.sql.find(rest[:60]) if rest else -1
+    line, col = _position(script.sql, found) if found >= 0 else (None, None)
+    return SchemaParseError(
+        f"unsupported syntax: sqlglot could not parse this {keyword} statement",
+        dialect=script.dialect,
+        line=line,
+        column=col,
+        snippet=" ".join(f"{keyword} {rest}".split())[:200],
+        source=script.source,
+    )
+
+
+def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
+    kind = str(statement.args.get("kind") or "").upper()
+    if kind != "TABLE":
+        return  # views, indexes, schemas, functions ... declare no table shape
+    target = statement.this
+    if not isinstance(target, exp.Schema):
+        what = "AS SELECT" if statement.expression is not None else "without a column list"
+        raise script.error(f"CREATE TABLE {what} declares no columns to read", statement)
+    table = TableReader(script.dialect, types, script.error).read(statement)
+    if table.name in script.tables and not statement.args.get("replace"):
+        raise script.error(
+            f"table {table.name} is created twice (only CREATE OR REPLACE may redefine it)",
+            target.this,
+        )
+    script.tables.pop(table.name, None)
+    script.tables[table.name] = table

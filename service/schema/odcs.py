@@ -1,0 +1,298 @@
+"""parse_contract: read an ODCS v3 data contract (YAML) into a Schema.
+
+The contract is validated against the official ODCS JSON schema, vendored beside this
+module (`odcs-json-schema-v3.2.0.json`, as shipped by the MIT-licensed PyPI package
+`open-data-contract-standard` 3.2.0; its `apiVersion` enum accepts v3.0.0 to v3.2.0).
+Each `schema` object is a table; each property a column. A `physicalType` is read with the
+dialect's canonical type table (the `dialect` argument, else the first SQL server's type);
+a `logicalType` alone maps to a type family. Plain names (`order_id`) resolve like unquoted
+identifiers of the dialect; other names are kept as written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from jsonschema import Draft201909Validator
+from jsonschema.exceptions import best_match
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from service.errors import SchemaParseError
+from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
+from service.schema.names import GENERIC, folds, resolve_dialect, sqlglot_dialect
+from service.schema.types import TypeReader
+
+SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
+PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+# ODCS server `type` -> sqlglot dialect.
+SERVER_DIALECTS = {
+    "athena": "athena",
+    "bigquery": "bigquery",
+    "clickhouse": "clickhouse",
+    "databricks": "databricks",
+    "dremio": "dremio",
+    "duckdb": "duckdb",
+    "exasol": "exasol",
+    "hive": "hive",
+    "mysql": "mysql",
+    "oracle": "oracle",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "presto": "presto",
+    "redshift": "redshift",
+    "snowflake": "snowflake",
+    "sqlserver": "tsql",
+    "synapse": "tsql",
+    "teradata": "teradata",
+    "trino": "trino",
+}
+
+# ODCS logicalType -> (canonical name, family) when no physicalType says more.
+LOGICAL_TYPES = {
+    "string": ("VARCHAR", TypeFamily.STRING),
+    "date": ("DATE", TypeFamily.DATE),
+    "timestamp": ("TIMESTAMP", TypeFamily.TIMESTAMP),
+    "time": ("TIME", TypeFamily.TIME),
+    "number": ("DECIMAL", TypeFamily.DECIMAL),
+    "integer": ("BIGINT", TypeFamily.INTEGER),
+    "boolean": ("BOOLEAN", TypeFamily.BOOLEAN),
+    "object": ("STRUCT", TypeFamily.STRUCT),
+    "array": ("ARRAY", TypeFamily.ARRAY),
+    "map": ("MAP", TypeFamily.MAP),
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe YAML loader that keeps dates and timestamps as strings, as JSON schema wants."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _require_logical_type(schema: dict[str, Any]) -> None:
+    # The 3.2.0 schema's `if: {properties: {logicalType: {const: map}}}` clauses lack
+    # `required: [logicalType]`, so a property without a logicalType (optional in ODCS)
+    # matched every clause and had to carry a `map`. Require the key in each `if`.
+    for clause in schema["$defs"]["SchemaBaseProperty"].get("allOf", ()):
+        condition = clause.get("if")
+        if isinstance(condition, dict):
+            condition.setdefault("required", ["logicalType"])
+
+
+@cache
+def _validator() -> Draft201909Validator:
+    text = resources.files("service.schema").joinpath(SCHEMA_FILE).read_text("utf-8")
+    schema = json.loads(text)
+    _require_logical_type(schema)
+    return Draft201909Validator(schema)
+
+
+def load_contract(text: str, *, source: str | None = None) -> dict[str, Any]:
+    """The contract's YAML as a dict, validated against the ODCS v3 JSON schema."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        line = mark.line + 1 if mark is not None else None
+        snippet = (
+            text.splitlines()[line - 1].strip() if line and line <= len(text.splitlines()) else None
+        )
+        raise SchemaParseError(
+            f"invalid YAML: {problem}",
+            line=line,
+            column=mark.column + 1 if mark is not None else None,
+            snippet=snippet,
+            source=source,
+        ) from e
+    if not isinstance(data, dict):
+        raise SchemaParseError("an ODCS contract must be a YAML mapping", source=source)
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise SchemaParseError(
+            f"not a valid ODCS v3 contract at {error.json_path}: {error.message}", source=source
+        )
+    return data
+
+
+def _contract_dialect(data: dict[str, Any], dialect: str | None) -> str:
+    if dialect:
+        return resolve_dialect(dialect)
+    for server in data.get("servers") or ():
+        found = SERVER_DIALECTS.get(str(server.get("type", "")).lower())
+        if found:
+            return found
+    return GENERIC
+
+
+def parse_contract(text: str, *, source: str | None = None, dialect: str | None = None) -> Schema:
+    """Read an ODCS v3 data contract (YAML) into a Schema; each schema object is a table.
+
+    >>> contract = '''
+    ... apiVersion: v3.0.2
+    ... kind: DataContract
+    ... id: orders
+    ... version: 1.0.0
+    ... status: active
+    ... servers: [{server: prod, type: postgresql, host: db, port: 5432, database: shop, schema: public}]
+    ... schema:
+    ...   - name: orders
+    ...     properties:
+    ...       - {name: order_id, physicalType: int4, primaryKey: true}
+    ...       - {name: note, logicalType: string, description: Free text}
+    ... '''
+    >>> s = parse_contract(contract)
+    >>> s.dialect, s.tables[0].primary_key, [str(c.type) for c in s.tables[0].columns]
+    ('postgres', ('order_id',), ['INT', 'string'])
+    """
+    data = load_contract(text, source=source)
+    name = _contract_dialect(data, dialect)
+    reader = _ContractReader(name, TypeReader(name, folds(name)[0]), source)
+    tables: dict[str, Table] = {}
+    for obj in data.get("schema") or ():
+        table = reader.table(obj)
+        if table.name in tables:
+            raise SchemaParseError(f"schema object {table.name} appears twice", source=source)
+        tables[table.name] = table
+    if not tables:
+        raise SchemaParseError("the contract declares no schema objects", source=source)
+    return Schema(dialect=name, tables=tuple(tables.values()))
+
+
+@dataclass
+class _ContractReader:
+    dialect: str
+    types: TypeReader
+    source: str | None
+    fold: Any = field(init=False)
+    table_fold: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fold, self.table_fold = folds(self.dialect)
+
+    def _name(self, obj: dict[str, Any], table: bool = False) -> str:
+        raw = str(obj.get("physicalName") or obj["name"])
+        fold = self.table_fold if table else self.fold
+        parts = raw.split(".") if table else [raw]
+        return ".".join(fold(p, not PLAIN.fullmatch(p)) for p in parts)
+
+    def table(self, obj: dict[str, Any]) -> Table:
+        """One ODCS schema object as a Table."""
+        name = self._name(obj, table=True)
+        columns: list[Column] = []
+        keys: list[tuple[int, int, str]] = []
+        partitions: list[tuple[int, int, str]] = []
+        uniques: set[tuple[str, ...]] = set()
+        fks: set[ForeignKey] = set()
+        for i, prop in enumerate(obj.get("properties") or ()):
+            col = self._name(prop)
+            if any(c.name == col for c in columns):
+                raise SchemaParseError(
+                    f"property {col} appears twice in {name}", source=self.source
+                )
+            if prop.get("primaryKey"):
+                keys.append((int(prop.get("primaryKeyPosition", -1)), i, col))
+            if prop.get("partitioned"):
+                partitions.append((int(prop.get("partitionKeyPosition", -1)), i, col))
+            if prop.get("unique"):
+                uniques.add((col,))
+            fks.update(self._relationships(col, prop))
+            columns.append(
+                Column(
+                    name=col,
+                    type=self.type_of(prop),
+                    nullable=not prop.get("required", False),
+                    comment=prop.get("description"),
+                    position=i,
+                )
+            )
+        pk = {k[2] for k in keys}
+        columns = [c if c.name not in pk else _not_null(c) for c in columns]
+        return Table(
+            name=name,
+            columns=tuple(columns),
+            primary_key=tuple(k[2] for k in sorted(keys, key=_position_order)),
+            uniques=frozenset(uniques),
+            foreign_keys=frozenset(fks),
+            comment=obj.get("description"),
+            partition_by=tuple(p[2] for p in sorted(partitions, key=_position_order)),
+        )
+
+    def _relationships(self, col: str, prop: dict[str, Any]) -> set[ForeignKey]:
+        found = set()
+        for rel in prop.get("relationships") or ():
+            target = rel.get("to")
+            if isinstance(target, str) and "/" not in target and "." in target:
+                table, ref = target.rsplit(".", 1)
+                ref_table = ".".join(
+                    self.table_fold(p, not PLAIN.fullmatch(p)) for p in table.split(".")
+                )
+                found.add(
+                    ForeignKey((col,), ref_table, (self.fold(ref, not PLAIN.fullmatch(ref)),))
+                )
+        return found
+
+    def type_of(self, prop: dict[str, Any]) -> ColumnType:
+        """The canonical type of a property: physicalType if readable, else its logicalType."""
+        physical = prop.get("physicalType")
+        if physical:
+            try:
+                dt = exp.DataType.build(str(physical), dialect=sqlglot_dialect(self.dialect))
+            except (ParseError, TokenError, ValueError):
+                dt = None
+            if dt is not None and dt.this is not exp.DataType.Type.USERDEFINED:
+                return self.types.read(dt)
+        return self._logical(prop, physical)
+
+    def _logical(self, prop: dict[str, Any], physical: Any) -> ColumnType:
+        logical = prop.get("logicalType")
+        options = prop.get("logicalTypeOptions") or {}
+        if logical not in LOGICAL_TYPES:
+            text = str(physical or logical or "")
+            return ColumnType(name=text.upper(), family=TypeFamily.OTHER, sql=text)
+        name, family = LOGICAL_TYPES[logical]
+        bits = None
+        fmt = str(options.get("format", ""))
+        if logical == "integer" and re.fullmatch(r"[iu]\d+", fmt):
+            bits = int(fmt[1:])
+        if logical == "number" and fmt in ("f32", "f64"):
+            name, family, bits = ("REAL" if fmt == "f32" else "DOUBLE"), TypeFamily.FLOAT, None
+        if logical == "timestamp" and options.get("timezone"):
+            name, family = "TIMESTAMPTZ", TypeFamily.TIMESTAMP_TZ
+        args: tuple[ColumnType, ...] = ()
+        fields: tuple[tuple[str, ColumnType], ...] = ()
+        if logical == "array" and isinstance(prop.get("items"), dict):
+            args = (self.type_of(prop["items"]),)
+        if logical == "object":
+            fields = tuple((self._name(p), self.type_of(p)) for p in prop.get("properties") or ())
+        return ColumnType(
+            name=name,
+            family=family,
+            length=options.get("maxLength") if logical == "string" else None,
+            precision=(32 if fmt == "f32" else 64) if family is TypeFamily.FLOAT else None,
+            bits=bits,
+            unsigned=fmt.startswith("u") and bits is not None,
+            args=args,
+            fields=fields,
+            sql=str(physical or logical),
+        )
+
+
+def _position_order(key: tuple[int, int, str]) -> tuple[int, int]:
+    position, index, _ = key
+    return (position if position >= 0 else 1_000_000, index)
+
+
+def _not_null(col: Column) -> Column:
+    return Column(col.name, col.type, False, col.default, col.comment, col.position)

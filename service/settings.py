@@ -1,0 +1,59 @@
+"""Steward's settings: `STEWARD_` environment variables, each with a working default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./.steward/steward.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; `Settings()` works with no environment at all."""
+
+    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the store."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `steward serve` binds to.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `steward serve` binds to.")
+    max_schema_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest DDL or contract text accepted."
+    )
+    max_sql_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest SQL text (views, subscriptions) accepted."
+    )
+    max_manifest_bytes: int = Field(
+        default=50_000_000, gt=0, description="Largest dbt manifest accepted."
+    )
+    default_notice_period: str = Field(
+        default="P14D", description="Notice period of products that name none (ISO 8601)."
+    )
+    default_sunset_period: str = Field(
+        default="P30D", description="Sunset period of products that name none (ISO 8601)."
+    )
+    run_migrations: bool = Field(
+        default=True, description="Run `alembic upgrade head` when the app starts."
+    )
+    scheduler: bool = Field(
+        default=True, description="Start the notice scheduler in-process, when it is installed."
+    )
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when the store is a file-backed SQLite database, else None."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        rest = self.database_url[len(prefix) :].split("?", 1)[0]
+        if rest in ("", ":memory:"):
+            return None
+        return Path(rest)
+
+    def ensure_database_directory(self) -> None:
+        """Create the directory of a SQLite database file so the default URL works at once."""
+        path = self.sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""The store: tables, queries, migrations and the engine/session set-up (SQLite or PostgreSQL)."""

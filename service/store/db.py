@@ -1,0 +1,95 @@
+"""Engines and sessions: SQLite in WAL mode with foreign keys on, PostgreSQL as is; migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE = "steward_write"
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for the configured database; SQLite gets WAL, foreign keys, BEGIN IMMEDIATE."""
+    settings.ensure_database_directory()
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not the driver) decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writing transaction takes the write lock at once, so two writers serialise
+        # instead of one failing on a stale snapshot; readers never block writers (WAL).
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Alembic's configuration, built from the package so migrations run from an install."""
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (`alembic upgrade head`)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+class Database:
+    """The engine plus two session factories: one for reading, one that writes."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Connect (lazily) to the configured database."""
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
+
+    def migrate(self) -> None:
+        """Run the migrations to head."""
+        migrate(self.engine)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for one read-only request; rolled back at the end."""
+        with self._read() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session for one operation: committed when the block succeeds, else rolled back."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

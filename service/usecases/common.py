@@ -1,0 +1,37 @@
+"""Helpers the operations share: the caller's row, cached schema parsing, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from service.domain import Principal
+from service.errors import NotAuthenticated
+from service.schema import parse_schema
+from service.schema.model import Schema
+from service.store.tables import PrincipalRow
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Input size limits taken from the settings."""
+
+    max_schema_bytes: int = 1_000_000
+    max_sql_bytes: int = 1_000_000
+    max_manifest_bytes: int = 50_000_000
+
+
+def actor_row(session: Session, actor: Principal) -> PrincipalRow:
+    """The caller's row in this session."""
+    row = session.get(PrincipalRow, actor.id)
+    if row is None:
+        raise NotAuthenticated("the token's principal no longer exists")
+    return row
+
+
+@lru_cache(maxsize=256)
+def stored_schema(source: str, dialect: str) -> Schema:
+    """A stored version's schema, parsed again from its source (cached: versions never change)."""
+    return parse_schema(source, dialect=dialect, source="stored version", max_bytes=1 << 62)

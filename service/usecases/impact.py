@@ -1,0 +1,118 @@
+"""Who a change set reaches: subscriptions (by the columns they read) and downstream products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.diff.model import Change, ChangeSet, Verdict
+from service.errors import StewardError
+from service.schema.model import Schema
+from service.usecases.reads import columns_read, qualified_columns
+
+NOTICE_VERDICTS = frozenset({Verdict.BREAKING, Verdict.UNKNOWN})
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Someone reading a product: a subscription, or a downstream product's defining SQL."""
+
+    key: str  # "subscription:<id>" or "product:<name>"
+    email: str
+    columns: frozenset[str] | None  # None: every column
+    all_changes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Downstream:
+    """A product defined by SQL, with its owners (who answer for it)."""
+
+    name: str
+    sql: str
+    dialect: str
+    owners: tuple[str, ...]
+
+
+def touched(change: Change, columns: frozenset[str], tables: frozenset[str]) -> list[str]:
+    """The read columns one change reaches (a table-wide change reaches all read columns of it)."""
+    if change.column is not None:
+        key = f"{change.table}.{change.column}"
+        return [key] if key in columns else []
+    if change.table in tables:
+        prefix = f"{change.table}."
+        return sorted(c for c in columns if c.startswith(prefix))
+    return []
+
+
+def reached(
+    changes: ChangeSet, columns: frozenset[str], *, all_changes: bool
+) -> tuple[list[str], list[str], bool]:
+    """(columns reached, change kinds, breaking?) for a reader of `columns`."""
+    tables = frozenset(c.rsplit(".", 1)[0] for c in columns)
+    hit_columns: set[str] = set()
+    kinds: list[str] = []
+    breaking = False
+    for change in changes.changes:
+        relevant = all_changes or change.verdict in NOTICE_VERDICTS
+        hits = touched(change, columns, tables)
+        if not relevant or (not hits and not all_changes):
+            continue
+        hit_columns.update(hits)
+        if change.kind.value not in kinds:
+            kinds.append(change.kind.value)
+        breaking = breaking or (bool(hits) and change.verdict in NOTICE_VERDICTS)
+    return sorted(hit_columns), kinds, breaking
+
+
+def compute_impact(
+    changes: ChangeSet,
+    old: Schema,
+    subscriptions: Sequence[tuple[int, str, frozenset[str] | None, bool]],
+    downstream: Iterable[Downstream],
+    lineage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The impact JSON: affected subscriptions (id, consumer, columns) and downstream products.
+
+    `subscriptions` are (id, consumer email, columns read or None for all, all_changes).
+    `consumers` lists who must acknowledge a breaking change before an early release.
+    """
+    everything = frozenset(qualified_columns(old))
+    affected_subs: list[dict[str, Any]] = []
+    for sub_id, email, cols, all_changes in subscriptions:
+        hit, kinds, breaking = reached(changes, cols or everything, all_changes=all_changes)
+        if kinds:
+            affected_subs.append(
+                {
+                    "subscription": sub_id,
+                    "consumer": email,
+                    "columns": hit,
+                    "changes": kinds,
+                    "breaking": breaking,
+                }
+            )
+    products: list[dict[str, Any]] = []
+    for product in downstream:
+        try:
+            cols = frozenset(columns_read(product.sql, product.dialect, [old]))
+        except StewardError:
+            continue  # a defining SQL that no longer parses reaches nobody we can name
+        hit, kinds, breaking = reached(changes, cols, all_changes=False)
+        if hit:
+            products.append(
+                {
+                    "product": product.name,
+                    "owners": list(product.owners),
+                    "columns": hit,
+                    "changes": kinds,
+                    "breaking": breaking,
+                }
+            )
+    consumers = sorted({s["consumer"] for s in affected_subs if s["breaking"]})
+    return {
+        "subscriptions": affected_subs,
+        "downstream_products": products,
+        "consumers": consumers,
+        "products_to_acknowledge": sorted(p["product"] for p in products if p["breaking"]),
+        "lineage": lineage,
+    }

@@ -1,0 +1,176 @@
+"""Outbox rows, acknowledgements, effective dates and publishing, shared by the operations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.domain import OPEN_STATES, NoticeKind, NoticeState, SemVer, State, parse_duration
+from service.errors import Conflict, InvalidTransition, NotAuthorized
+from service.store import queries as q
+from service.store.tables import (
+    AcknowledgementRow,
+    ChangeRequestRow,
+    NoticeRow,
+    PrincipalRow,
+    ProductRow,
+    SubscriptionRow,
+    VersionRow,
+)
+from service.workflow import earliest_effective_at
+
+EMAIL = "email"
+WEBHOOK = "webhook"
+
+
+def _recipients(
+    session: Session, cr: ChangeRequestRow, *, breaking_only: bool
+) -> list[tuple[int | None, str, str]]:
+    """(principal id, channel, address) of everyone the impact names, without duplicates."""
+    impact: dict[str, Any] = cr.impact
+    wanted = [
+        s["subscription"]
+        for s in impact.get("subscriptions", [])
+        if s.get("breaking") or not breaking_only
+    ]
+    found: dict[tuple[str, str], int | None] = {}
+    if wanted:
+        subs = session.scalars(select(SubscriptionRow).where(SubscriptionRow.id.in_(wanted)))
+        for sub in subs:
+            for channel in sub.channels:
+                if channel == EMAIL:
+                    found.setdefault((EMAIL, sub.consumer.email), sub.consumer_id)
+                else:
+                    found.setdefault((WEBHOOK, channel), sub.consumer_id)
+    for product in impact.get("downstream_products", []):
+        if breaking_only and not product.get("breaking"):
+            continue
+        for owner in product.get("owners", []):
+            row = q.principal_by_email(session, owner)
+            found.setdefault((EMAIL, owner), row.id if row else None)
+    return [(pid, channel, address) for (channel, address), pid in sorted(found.items())]
+
+
+def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: datetime) -> int:
+    """Queue one notice of `kind` per recipient in the outbox (delivery happens elsewhere)."""
+    NoticeKind(kind)
+    breaking_only = kind == NoticeKind.DEPRECATION
+    count = 0
+    for principal_id, channel, address in _recipients(session, cr, breaking_only=breaking_only):
+        session.add(
+            NoticeRow(
+                change_request_id=cr.id,
+                recipient_id=principal_id,
+                recipient=address,
+                channel=channel,
+                kind=kind,
+                due_at=now,
+                state=NoticeState.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                message_id=f"<{uuid.uuid4().hex}.cr{cr.id}.{kind}@steward>",
+                created_at=now,
+            )
+        )
+        count += 1
+    return count
+
+
+def deprecation_delivered_at(session: Session, cr: ChangeRequestRow) -> datetime | None:
+    """When the last deprecation notice was delivered; None while any is still undelivered."""
+    notices = q.notice_rows(session, cr.id, NoticeKind.DEPRECATION.value)
+    if not notices or any(n.delivered_at is None for n in notices):
+        return None
+    return max(n.delivered_at for n in notices if n.delivered_at is not None)
+
+
+def acknowledgement_status(
+    session: Session, cr: ChangeRequestRow
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(who acknowledged, who still must): consumer emails and downstream product names."""
+    acked = tuple(sorted(a.consumer.email for a in q.acknowledgement_rows(session, cr.id)))
+    impact: dict[str, Any] = cr.impact
+    awaiting = [e for e in impact.get("consumers", []) if e not in acked]
+    for product in impact.get("downstream_products", []):
+        if product.get("breaking") and not set(product.get("owners", [])) & set(acked):
+            awaiting.append(f"product:{product['product']}")
+    return acked, tuple(awaiting)
+
+
+def effective_at(
+    session: Session, cr: ChangeRequestRow, product: ProductRow, now: datetime
+) -> tuple[datetime | None, bool]:
+    """(earliest effective date, everyone acknowledged?) of a breaking change request."""
+    _, awaiting = acknowledgement_status(session, cr)
+    all_acked = not awaiting
+    when = earliest_effective_at(
+        deprecation_delivered_at(session, cr),
+        parse_duration(product.notice_period, field="notice_period"),
+        all_acked,
+        now,
+    )
+    return when, all_acked
+
+
+def acknowledge_as(
+    session: Session, cr: ChangeRequestRow, product: ProductRow, me: PrincipalRow, now: datetime
+) -> None:
+    """Record the caller's acknowledgement (idempotent); only subscribers or downstream owners."""
+    if State(cr.state) not in OPEN_STATES:
+        raise InvalidTransition(
+            f"cannot acknowledge a change request that is {cr.state}", state=cr.state
+        )
+    subscribed = session.scalars(
+        select(SubscriptionRow.id).where(
+            SubscriptionRow.product_id == product.id, SubscriptionRow.consumer_id == me.id
+        )
+    ).first()
+    owners = {o for p in cr.impact.get("downstream_products", []) for o in p.get("owners", [])}
+    if subscribed is None and me.email not in owners:
+        raise NotAuthorized(
+            "only a subscriber of the product or an owner of a downstream product may acknowledge"
+        )
+    exists = session.scalars(
+        select(AcknowledgementRow.id).where(
+            AcknowledgementRow.change_request_id == cr.id, AcknowledgementRow.consumer_id == me.id
+        )
+    ).first()
+    if exists is None:
+        session.add(AcknowledgementRow(change_request_id=cr.id, consumer_id=me.id, created_at=now))
+        session.flush()
+
+
+def publish(session: Session, product: ProductRow, cr: ChangeRequestRow, now: datetime) -> None:
+    """Publish the change request's schema as the next version; old version deprecated/sunset."""
+    current = q.current_version_row(session, product.id)
+    number = SemVer.parse(current.version).bump(cr.bump)
+    current.deprecated_at = current.deprecated_at or now
+    sunset = parse_duration(product.sunset_period, field="sunset_period") if cr.breaking else None
+    current.sunset_at = now + sunset if sunset is not None else now
+    session.add(
+        VersionRow(
+            product_id=product.id,
+            major=number.major,
+            minor=number.minor,
+            patch=number.patch,
+            schema_json=cr.schema_json,
+            source=cr.source,
+            change_request_id=cr.id,
+            published_at=now,
+        )
+    )
+    cr.target_version = str(number)
+    cr.released_at = now
+    cr.open_product_id = None
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"version {number} of {product.name!r} was published concurrently", version=str(number)
+        ) from exc
+    write_notices(session, cr, NoticeKind.RELEASED.value, now)

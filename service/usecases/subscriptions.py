@@ -1,0 +1,126 @@
+"""Subscriptions: a consumer names the columns (or the SQL) it reads of a product."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+
+from service.domain import Principal, SemVer, Subscription
+from service.errors import InvalidInput, NotAuthorized, NotFound
+from service.store import queries as q
+from service.store.tables import SubscriptionRow
+from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.reads import columns_read, resolve_columns
+
+EMAIL = "email"
+
+
+def _channels(channels: list[str] | None) -> list[str]:
+    """`email` or a webhook URL (http/https) per channel; default: email."""
+    if not channels:
+        return [EMAIL]
+    for channel in channels:
+        if channel == EMAIL:
+            continue
+        url = urlparse(channel)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise InvalidInput(
+                f"channel {channel!r} is neither 'email' nor an http(s) webhook URL",
+                field="channels",
+            )
+    return list(dict.fromkeys(channels))
+
+
+def subscribe(
+    session: Session,
+    *,
+    actor: Principal,
+    product: str,
+    columns: list[str] | None,
+    sql: str | None,
+    version: str | None,
+    channels: list[str] | None,
+    all_changes: bool,
+    limits: Limits,
+    now: datetime,
+) -> Subscription:
+    """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all."""
+    row = q.product_row(session, product)
+    current = q.current_version_row(session, row.id)
+    schema = stored_schema(current.source, row.dialect)
+    if columns is not None and sql is not None:
+        raise InvalidInput("give either columns or sql, not both", field="columns")
+    read: list[str] | None = None
+    if columns is not None:
+        if not columns:
+            raise InvalidInput("columns must name at least one column (omit it for all)")
+        read = resolve_columns(columns, schema)
+    elif sql is not None:
+        if len(sql.encode()) > limits.max_sql_bytes:
+            raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
+        read = sorted(columns_read(sql, row.dialect, [schema]))
+        if not read:
+            raise InvalidInput(
+                f"the SQL reads no column of product {product!r}",
+                field="sql",
+                tables=[t.name for t in schema.tables],
+            )
+    if version is not None:
+        wanted = SemVer.parse(version)
+        known = {(v.major, v.minor, v.patch) for v in q.version_rows(session, row.id)}
+        if (wanted.major, wanted.minor, wanted.patch) not in known:
+            raise InvalidInput(f"product {product!r} has no version {version}", field="version")
+    consumer = actor_row(session, actor)
+    sub = SubscriptionRow(
+        product_id=row.id,
+        consumer_id=consumer.id,
+        columns=read,
+        sql=sql,
+        version=version,
+        channels=_channels(channels),
+        all_changes=all_changes,
+        created_at=now,
+    )
+    session.add(sub)
+    session.flush()
+    result = q.to_subscription(sub, row.name)
+    q.audit(
+        session,
+        actor=consumer,
+        action="subscription.create",
+        entity="subscription",
+        entity_id=sub.id,
+        product_id=row.id,
+        now=now,
+        after={"columns": read, "channels": sub.channels, "all_changes": all_changes},
+    )
+    return result
+
+
+def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now: datetime) -> None:
+    """Delete one of the caller's own subscriptions."""
+    sub = session.get(SubscriptionRow, subscription_id)
+    if sub is None:
+        raise NotFound(f"no subscription {subscription_id}", subscription=subscription_id)
+    if sub.consumer_id != actor.id:
+        raise NotAuthorized("only the consumer who subscribed may delete a subscription")
+    q.audit(
+        session,
+        actor=actor_row(session, actor),
+        action="subscription.delete",
+        entity="subscription",
+        entity_id=sub.id,
+        product_id=sub.product_id,
+        now=now,
+        before={"columns": sub.columns, "channels": sub.channels},
+    )
+    session.delete(sub)
+    session.flush()
+
+
+def list_subscriptions(session: Session, product: str) -> list[Subscription]:
+    """A product's subscriptions."""
+    row = q.product_row(session, product)
+    return [q.to_subscription(s, row.name) for s in q.subscription_rows(session, row.id)]
