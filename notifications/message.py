@@ -16,6 +16,7 @@ class Kind(StrEnum):
     MIGRATION = "migration"
     SUNSET = "sunset"
     RELEASED = "released"
+    DELIVERY_FAILED = "delivery_failed"
 
 
 class Status(StrEnum):
@@ -65,7 +66,7 @@ class Message:
     effective_at: datetime | None = None
     sunset_at: datetime | None = None
     subject: str = ""
-    owner_email: str | None = None
+    failure: str = ""
 
     def __post_init__(self) -> None:
         if not self.recipient_email and not self.webhook_url:

@@ -22,6 +22,7 @@ _SUBJECTS = {
     Kind.MIGRATION: "{product} {new} is live: migrate off {old} before {sunset}",
     Kind.SUNSET: "{product} {old} is retired",
     Kind.RELEASED: "{product} {new} is released",
+    Kind.DELIVERY_FAILED: "{product}: a notice about {new} could not be delivered",
 }
 
 

@@ -23,3 +23,7 @@ from service.cli.token import token  # noqa: E402
 
 main.add_command(serve)
 main.add_command(token)
+
+from service.cli.scheduler import scheduler  # noqa: E402
+
+main.add_command(scheduler)
