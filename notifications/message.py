@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Kind(StrEnum):
@@ -102,6 +103,7 @@ def message_id(notice_id: str | int, domain: str) -> str:
     return f"<notice-{notice_id}@{domain}>"
 
 
+@lru_cache(maxsize=4096)
 def iso_utc(moment: datetime) -> str:
     """A moment as ISO 8601 in UTC with a `Z` suffix, the one date format notices use.
 

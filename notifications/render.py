@@ -36,6 +36,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["iso"] = lambda moment: iso_utc(moment) if moment is not None else "not yet set"
     return env
@@ -101,10 +102,29 @@ def _header(email: EmailMessage, name: str, value: str) -> None:
     """Add a header; refuse line breaks (header injection), store short ASCII as is."""
     if "\r" in value or "\n" in value:
         raise ValueError(f"the {name} header may not contain a line break: {value!r}")
-    if value.isascii() and len(name) + 2 + len(value) <= 78:
-        email.set_raw(name, value)
+    if value.isascii() and all(len(word) < 70 for word in value.split(" ")):
+        email.set_raw(name, _fold(name, value))
     else:
         email[name] = value
+
+
+def _fold(name: str, value: str, width: int = 78) -> str:
+    """Fold an ASCII header value at spaces so no line is longer than `width`.
+
+    >>> _fold("Subject", "word " * 20).count(chr(10))
+    1
+    """
+    lines: list[str] = []
+    current = ""
+    room = width - len(name) - 2
+    for word in value.split(" "):
+        if current and len(current) + 1 + len(word) > room:
+            lines.append(current)
+            current, room = word, width - 1
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return "\r\n ".join(lines)
 
 
 def _text_part(body: str, subtype: str) -> EmailMessage:

@@ -125,3 +125,14 @@ def test_a_line_break_in_a_header_value_is_refused() -> None:
     message = sample_message(1, subject="hi\r\nBcc: everyone@example.com")
     with pytest.raises(ValueError, match="line break"):
         build_email(message, sender="s@example.com")
+
+
+def test_a_long_ascii_subject_is_folded_and_reads_back_whole() -> None:
+    from email import message_from_bytes
+    from email.policy import default
+
+    long_subject = "Heads up: " + " ".join(f"word{i}" for i in range(40))
+    raw = build_email(sample_message(1, subject=long_subject), sender="s@example.com").as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    assert message_from_bytes(raw, policy=default)["Subject"] == long_subject
