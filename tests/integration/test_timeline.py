@@ -216,3 +216,41 @@ def test_a_permanent_smtp_failure_is_visible_and_the_owner_is_told(
         assert "ana@example.com" in body and "no such user" in body
         cr = world.call("owner", "GET", f"/change-requests/{cr_id}").json()
         assert cr["state"] == "scheduled" and cr["earliest_effective_at"] is None
+
+
+def test_the_api_process_runs_the_scheduler_in_process(
+    tmp_path: Path, smtp: tuple[RecordingHandler, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler, port = smtp
+    monkeypatch.setenv("STEWARD_SMTP_PORT", str(port))
+    monkeypatch.setenv("STEWARD_TICK_SECONDS", "0.2")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'steward.db'}", scheduler=True)
+    app = create_app(settings)
+    with app.state.steward.db.writing() as session:
+        _, admin = create_token(
+            session, email="admin@example.com", admin=True, now=datetime.now(UTC)
+        )
+        _, ana = create_token(session, email="ana@example.com", now=datetime.now(UTC))
+    with TestClient(app) as client:
+        for token, path, body in (
+            (
+                admin,
+                "/products",
+                {
+                    "name": "p",
+                    "owners": ["admin@example.com"],
+                    "dialect": "postgres",
+                    "schema": OLD,
+                },
+            ),
+            (ana, "/products/p/subscriptions", {}),
+            (admin, "/products/p/change-requests", {"schema": NEW, "summary": "drop amount"}),
+        ):
+            response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 201, response.text
+        deadline = time.monotonic() + 30
+        while not handler.accepted:
+            assert time.monotonic() < deadline, "the in-process scheduler sent nothing"
+            time.sleep(0.1)
+    assert handler.accepted[0]["To"] == "ana@example.com"
+    assert "change proposed" in str(handler.accepted[0]["Subject"])

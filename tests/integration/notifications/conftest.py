@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -33,6 +34,7 @@ class RecordingHandler:
     defer_first: int = 0
     reject: set[str] = field(default_factory=set)
     drop_data: int = 0
+    delay: float = 0.0
     accepted: list[ParsedEmail] = field(default_factory=list)
     attempted_ids: list[str] = field(default_factory=list)
     peers: set[Any] = field(default_factory=set)
@@ -45,6 +47,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = message_from_bytes(envelope.content, policy=default)
         self.attempted_ids.append(str(parsed["Message-ID"]))
         if self.drop_data > 0:
