@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -277,8 +277,21 @@ def _attempts(session: Session, notice_id: int) -> int:
     return row.attempts if row is not None else 0
 
 
-def build_scheduler(settings: Settings, config: SchedulerSettings | None = None) -> Any:
-    """An AsyncIOScheduler with the one tick job (not started)."""
+@dataclass
+class Running:
+    """A started APScheduler and the worker its one job ticks."""
+
+    scheduler: AsyncIOScheduler
+    worker: NoticeScheduler
+
+    def shutdown(self) -> None:
+        """Stop ticking and close the worker's database connections."""
+        self.scheduler.shutdown(wait=False)
+        self.worker.db.dispose()
+
+
+def start_scheduler(settings: Settings, config: SchedulerSettings | None = None) -> Running:
+    """Start the one tick job on the running event loop (`steward serve` calls this in-process)."""
     config = config or SchedulerSettings()
     worker = NoticeScheduler(Database(settings), config)
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -291,23 +304,16 @@ def build_scheduler(settings: Settings, config: SchedulerSettings | None = None)
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
-    scheduler.steward_worker = worker
-    return scheduler
-
-
-def start_scheduler(settings: Settings) -> Any:
-    """Start the scheduler on the running event loop (`steward serve` calls this in-process)."""
-    scheduler = build_scheduler(settings)
     scheduler.start()
-    return scheduler
+    return Running(scheduler, worker)
 
 
 async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Run the scheduler until `stop` is set, then give the lease up (`steward scheduler`)."""
-    scheduler = build_scheduler(settings)
-    scheduler.start()
+    running = start_scheduler(settings)
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
-        await asyncio.to_thread(scheduler.steward_worker.give_up_lease)
+        running.scheduler.shutdown(wait=False)
+        await asyncio.to_thread(running.worker.give_up_lease)
+        running.worker.db.dispose()

@@ -16,12 +16,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
+from notifications.webhook import verify_signature
 from service.api import create_app
 from service.scheduler import NoticeScheduler, SchedulerSettings
 from service.settings import Settings
 from service.usecases.auth import create_token
 
-from .notifications.conftest import RecordingHandler, free_port
+from .notifications.conftest import RecordingHandler, WebhookReceiver, free_port
+from .notifications.conftest import webhook_receiver as webhook_receiver  # a fixture
 
 OLD = "CREATE TABLE sales.orders (id INT NOT NULL, amount DECIMAL(12,2), customer_ref VARCHAR(40))"
 NEW = "CREATE TABLE sales.orders (id INT NOT NULL, customer_ref VARCHAR(40))"
@@ -254,3 +256,43 @@ def test_the_api_process_runs_the_scheduler_in_process(
             time.sleep(0.1)
     assert handler.accepted[0]["To"] == "ana@example.com"
     assert "change proposed" in str(handler.accepted[0]["Subject"])
+
+
+def test_a_webhook_subscriber_gets_signed_notices_from_the_scheduler(
+    tmp_path: Path, smtp: tuple[RecordingHandler, int], webhook_receiver: WebhookReceiver
+) -> None:
+    _, port = smtp
+    with make_world(tmp_path, port) as world:
+        world.call(
+            "admin",
+            "POST",
+            "/products",
+            json={
+                "name": "p",
+                "owners": ["owner@example.com"],
+                "dialect": "postgres",
+                "schema": OLD,
+            },
+        )
+        world.call(
+            "ana",
+            "POST",
+            "/products/p/subscriptions",
+            json={"columns": ["sales.orders.amount"], "channels": [webhook_receiver.url]},
+        )
+        cr = world.call(
+            "owner", "POST", "/products/p/change-requests", json={"schema": NEW, "summary": "s"}
+        ).json()
+        world.tick_until(lambda: bool(webhook_receiver.received))
+        (request,) = webhook_receiver.received
+        secret = world.scheduler.config.webhook_secret
+        assert verify_signature(secret, request.body, request.headers["X-Steward-Signature"])
+        body = request.json()
+        assert (body["kind"], body["product"], body["touched"]) == (
+            "proposed",
+            "p",
+            ["sales.orders.amount"],
+        )
+        (notice,) = world.notices(cr["id"])
+        assert notice["state"] == "delivered"
+        assert request.headers["Idempotency-Key"] == notice["message_id"]
