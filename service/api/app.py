@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from service import __version__
@@ -95,6 +96,12 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A uniqueness race the operation did not foresee: the other writer won; retrying is safe.
+    log.info("integrity error mapped to 409: %s", exc)
+    return error_response(409, "conflict", "a concurrent request changed the same data; retry")
+
+
 def _start_scheduler(settings: Settings) -> Any:
     """Start the notice scheduler in-process when that module is installed (else None)."""
     if not settings.scheduler:
@@ -142,6 +149,7 @@ def create_app(
     app.add_exception_handler(StewardError, _steward_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     for module in (products, subscriptions, change_requests, notices, lineage, misc):
         app.include_router(module.router)
     return app

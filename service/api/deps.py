@@ -34,8 +34,8 @@ class Context:
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
-def context(request: Request) -> Context:
-    """The app's context."""
+async def context(request: Request) -> Context:
+    """The app's context (async: no thread hop for a lookup)."""
     ctx: Context = request.app.state.steward
     return ctx
 

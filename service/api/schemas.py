@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.domain import parse_duration
@@ -13,6 +14,7 @@ from service.errors import InvalidInput
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
 Text = Annotated[str, Field(min_length=1)]
+Id = Annotated[int, Path(ge=1, le=2**53, description="A numeric id.")]
 
 
 class Strict(BaseModel):

@@ -12,7 +12,7 @@ from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
 from service.errors import SchemaParseError, StewardError
-from service.schema import parse_ddl
+from service.schema import parse_contract, parse_schema
 from service.schema.model import Schema
 
 EXIT_OK, EXIT_BREAKING, EXIT_BAD_INPUT = 0, 1, 2
@@ -20,17 +20,14 @@ CONTRACT_SUFFIXES = (".yaml", ".yml")
 
 
 def load_schema(path: Path, dialect: str | None) -> Schema:
-    """Read a `.sql` DDL script or an ODCS `.yaml`/`.yml` contract into a Schema."""
+    """Read an ODCS `.yaml`/`.yml` contract, or SQL DDL (any other file; a contract is sniffed)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SchemaParseError(f"cannot read the file: {e}", source=str(path)) from e
     if path.suffix.lower() in CONTRACT_SUFFIXES:
-        from service.schema.odcs import parse_contract  # type: ignore[import-not-found,unused-ignore]
-
-        schema: Schema = parse_contract(text, dialect=dialect, source=str(path))
-        return schema
-    return parse_ddl(text, dialect, source=str(path))
+        return parse_contract(text, dialect=dialect, source=str(path))
+    return parse_schema(text, dialect=dialect, source=str(path))
 
 
 def _use_color() -> bool:
@@ -93,7 +90,14 @@ def diff(
     allow_unknown: bool,
     downstream: Path | None,
 ) -> None:
-    """Compare OLD and NEW schemas (.sql DDL or ODCS .yaml); exit 1 if anything breaks."""
+    """Compare OLD and NEW schemas (.sql DDL or ODCS .yaml); exit 1 if anything breaks.
+
+    \b
+    Exit status: 0 nothing breaking; 1 a breaking change (or an unknown one,
+    unless --allow-unknown) from the chosen --perspective; 2 bad input or usage.
+    `--format json` prints one object {"bump", "breaking", "changes": [...]};
+    bump and breaking follow --perspective.
+    """
     try:
         old_schema = load_schema(old, dialect)
         new_schema = load_schema(new, dialect or old_schema.dialect)
@@ -103,6 +107,8 @@ def diff(
         click.echo(f"steward diff: {e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if downstream is not None:
+        # Reserved for lineage: data["impact"] = impact(load(downstream, ...), changes).to_json()
+        # after `data` is built; every renderer shows extra keys as their own section.
         click.echo("steward diff: --downstream is not available yet", err=True)
         sys.exit(EXIT_BAD_INPUT)
     data = report(changes, perspective)

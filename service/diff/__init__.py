@@ -1,6 +1,7 @@
 """The diff engine: every difference between two schemas, classified for readers and writers."""
 
 from service.diff.engine import diff_schemas, split_renames
+from service.diff.hints import resolve_renames
 from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
 from service.diff.policy import (
     LEVELS,
@@ -25,6 +26,7 @@ __all__ = [
     "diff_schemas",
     "is_blocking",
     "is_breaking",
+    "resolve_renames",
     "split_renames",
     "verdict_for",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
+from service.diff.model import Change, ChangeKind, ChangeSet, Verdict
 from service.diff.policy import LEVELS, bump_for
 from service.diff.rules import (
     ADDED_REQUIRED_COLUMN,
     RULES,
     SHIFT_KIND,
+    STRICT_BREAKING,
     UNKNOWN_TYPE_CHANGE,
     Rule,
     Shift,
@@ -155,8 +156,8 @@ class _Differ:
         """One change with its verdicts and reason, keyed for ordering."""
         rule = rule or RULES[kind]
         verdict = rule.verdict
-        if self.strict and kind is K.COLUMN_TYPE_WIDENED:
-            verdict = Verdict.BREAKING  # strict consumers bind exact types
+        if self.strict and kind in STRICT_BREAKING:
+            verdict = Verdict.BREAKING
         reason = rule.reason.format(
             table=table, column=column, before=before, after=after, detail=detail
         )
@@ -168,6 +169,11 @@ class _Differ:
         """Changes between two whole schemas."""
         old_tables, new_tables = old.by_name, new.by_name
         matched: dict[str, str] = {}
+        for name, target in self.table_renames.items():
+            if target not in new_tables:
+                raise InvalidInput(
+                    f"rename {name}={target}: {target} is not a table of the new schema"
+                )
         for name in old_tables:
             target = self.table_renames.get(name, name)
             if target in new_tables:
@@ -176,11 +182,14 @@ class _Differ:
                     yield self.emit(K.TABLE_RENAMED, target, None, name, target)
             else:
                 yield self.emit(K.TABLE_REMOVED, name)
+        targets = set(matched.values())
         for name in new_tables:
-            if name not in matched.values():
+            if name not in targets:
                 yield self.emit(K.TABLE_ADDED, name)
         for old_name, new_name in matched.items():
-            yield from self.tables(old_name, old_tables[old_name], new_tables[new_name])
+            old_t, new_t = old_tables[old_name], new_tables[new_name]
+            if old_t != new_t:  # the common case in a large schema: nothing to walk
+                yield from self.tables(old_name, old_t, new_t)
 
     def tables(self, old_name: str, old: Table, new: Table) -> Iterator[_Keyed]:
         """Changes between two versions of one table."""
@@ -188,6 +197,7 @@ class _Differ:
         renamed = {c: n for (t, c), n in self.column_renames.items() if t == old_name}
         to_new = {c.name: renamed.get(c.name, c.name) for c in old.columns}
         new_cols = {c.name: c for c in new.columns}
+        _check_column_renames(old_name, renamed, to_new, new_cols)
         self.index = {c.name: i for i, c in enumerate(new.columns)}
         for i, col in enumerate(old.columns):
             target = new_cols.get(to_new[col.name])
@@ -204,7 +214,8 @@ class _Differ:
                     target.name,
                     position=self.index[target.name],
                 )
-            yield from self.columns(name, col, target, old, new)
+            if not _same_column(col, target, old, new):
+                yield from self.columns(name, col, target, old, new)
         kept_new = set(to_new.values())
         for col in new.columns:
             if col.name not in kept_new:
@@ -264,6 +275,8 @@ class _Differ:
                 yield self.emit(
                     K.ENUM_VALUES_ADDED, table, col, None, ", ".join(added), position=pos
                 )
+            if removed or added:
+                return
         result = compare_types(old.type, new.type, self.dialect)
         if result.shift is Shift.SAME:
             return
@@ -341,9 +354,39 @@ class _Differ:
             )
 
 
+def _check_column_renames(
+    table: str,
+    renamed: Mapping[str, str],
+    to_new: Mapping[str, str],
+    new_cols: Mapping[str, Column],
+) -> None:
+    """A hint must name a column of the new table that no other old column also becomes."""
+    for old_col, new_col in renamed.items():
+        if new_col not in new_cols:
+            raise InvalidInput(
+                f"rename {table}.{old_col}={new_col}: the new {table} has no column {new_col}"
+            )
+        if sum(1 for target in to_new.values() if target == new_col) > 1:
+            raise InvalidInput(
+                f"rename {table}.{old_col}={new_col}: {new_col} is also an old column of {table}; "
+                "rename that one too"
+            )
+
+
+def _same_column(old: Column, new: Column, old_t: Table, new_t: Table) -> bool:
+    """True when nothing the engine reports differs: the fast path for unchanged columns."""
+    return (
+        old.type == new.type
+        and old.nullable == new.nullable
+        and old.default == new.default
+        and old.comment == new.comment
+        and (old.name in old_t.primary_key) == (new.name in new_t.primary_key)
+    )
+
+
 def _nullable(col: Column, table: Table) -> bool:
     """Whether the column may hold NULL, counting the NOT NULL a primary key implies."""
     return col.nullable and col.name not in table.primary_key
 
 
-__all__ = ["Bump", "diff_schemas", "split_renames"]
+__all__ = ["diff_schemas", "split_renames"]

@@ -100,13 +100,26 @@ def _cell(value: Any) -> str:
     return f"`{text}`" if text else ""
 
 
-def render_markdown(data: Mapping[str, Any], *, perspective: str = "reader") -> str:
-    """For a pull-request comment: a summary line and one table row per change."""
+def render_markdown(
+    data: Mapping[str, Any], *, perspective: str = "reader", max_rows: int = 200
+) -> str:
+    """For a pull-request comment: a summary line and one table row per change.
+
+    Beyond `max_rows` rows (comment hosts cap their size) the most severe changes are
+    kept and a line says how many more the JSON report holds.
+    """
     lines = [f"### Schema changes: **{data['bump']}** bump", "", _summary(data, perspective), ""]
-    if data["changes"]:
+    changes = list(data["changes"])
+    if len(changes) > max_rows:
+        ranked = sorted(
+            range(len(changes)), key=lambda i: _SEVERITY[_driving(changes[i], perspective)]
+        )
+        keep = set(ranked[:max_rows])
+        changes = [c for i, c in enumerate(changes) if i in keep]
+    if changes:
         lines.append("| | Table | Column | Change | Before | After | Readers | Writers | Why |")
         lines.append("|---|---|---|---|---|---|---|---|---|")
-        for table, items in _by_table(data, perspective).items():
+        for table, items in _by_table({"changes": changes}, perspective).items():
             for c in items:
                 mark = _MARKS[_driving(c, perspective)]
                 reason = str(c["reason"]).replace("|", "\\|")
@@ -115,6 +128,9 @@ def render_markdown(data: Mapping[str, Any], *, perspective: str = "reader") -> 
                     f"| {_cell(c['before'])} | {_cell(c['after'])} | {c['verdict']} "
                     f"| {c['writer_verdict']} | {reason} |"
                 )
+    hidden = len(data["changes"]) - len(changes)
+    if hidden:
+        lines += ["", f"…and {hidden} more changes, less severe; see `steward diff --format json`."]
     for key, value in _extras(data).items():
         body = json.dumps(value, indent=2, ensure_ascii=False)
         lines += ["", f"#### {key.capitalize()}", "", "```json", body, "```"]

@@ -175,6 +175,11 @@ UNKNOWN_TYPE_CHANGE = Rule(
 )
 
 
+# At `--level strict` these widenings also break readers: consumers that bind exact
+# types (generated classes, exhaustive matches on an enum) fail on a wider domain.
+STRICT_BREAKING = frozenset({K.COLUMN_TYPE_WIDENED, K.ENUM_VALUES_ADDED})
+
+
 class Shift(StrEnum):
     """How a column's type moved: the answer of the type comparison."""
 
@@ -219,6 +224,9 @@ DEFAULT_FRACTION = 6
 # Fixed-length spellings; their values are padded, so turning one into a varying
 # string keeps every value but the reverse pads them (silently different values).
 FIXED_LENGTH_STRINGS = frozenset({"CHAR", "NCHAR", "BINARY", "FIXEDSTRING"})
+
+# Unicode ("national") spellings where the plain one stores a code page (SQL Server).
+NATIONAL_STRINGS = frozenset({"NCHAR", "NVARCHAR", "NTEXT"})
 
 _NO_LONGER_FITS = "some existing values no longer fit"
 _OTHER_FAMILY = "queries and comparisons on it can fail or change meaning"
@@ -288,7 +296,10 @@ def _strings(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
     old_fixed, new_fixed = old.name in FIXED_LENGTH_STRINGS, new.name in FIXED_LENGTH_STRINGS
     if new_fixed and not old_fixed:
         return TypeComparison(Shift.NARROWED, "existing values are padded to a fixed length")
-    same_kind = new_fixed == old_fixed
+    old_wide, new_wide = old.name in NATIONAL_STRINGS, new.name in NATIONAL_STRINGS
+    if old_wide and not new_wide:
+        return TypeComparison(Shift.NARROWED, "characters outside the code page are lost")
+    same_kind = new_fixed == old_fixed and new_wide == old_wide
     return _ordered(b >= a, a >= b and same_kind, "longer existing values no longer fit")
 
 
@@ -304,11 +315,13 @@ def _times(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
 
 
 def _enums(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
-    # Added/removed members are reported by the engine as enum_values_* changes;
-    # what remains here is a pure reordering, which changes ORDER BY on the column.
-    if set(old.values) == set(new.values) and old.values != new.values:
+    # For a column's own ENUM the engine reports members as enum_values_* changes
+    # instead; this answer matters for ENUMs nested in arrays and structs.
+    if set(old.values) == set(new.values):
+        # Same members in another order: ORDER BY on the column changes meaning.
         return TypeComparison(Shift.CHANGED, "its values were reordered, so sorting by it changes")
-    return TypeComparison(Shift.SAME)
+    removed = [v for v in old.values if v not in new.values]
+    return _ordered(not removed, False, f"values {', '.join(removed)} were removed")
 
 
 def _worst(results: list[TypeComparison]) -> TypeComparison:
@@ -335,14 +348,16 @@ def _structs(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
     # Fields are matched by name: readers address them as col.field.
     old_fields, new_fields = dict(old.fields), dict(new.fields)
     missing = [n for n in old_fields if n not in new_fields]
-    if missing:
-        return TypeComparison(Shift.NARROWED, f"field {', '.join(missing)} was removed")
     results = []
+    if missing:
+        results.append(TypeComparison(Shift.NARROWED, f"field {', '.join(missing)} was removed"))
     for name, t in old_fields.items():
+        if name not in new_fields:
+            continue
         r = compare_types(t, new_fields[name], dialect)
         detail = f"field {name}: {r.detail}" if r.detail else ""
         results.append(TypeComparison(r.shift, detail))
-    if len(new_fields) > len(old_fields):
+    if set(new_fields) - set(old_fields):
         results.append(TypeComparison(Shift.WIDENED))
     return _worst(results)
 

@@ -1,12 +1,18 @@
 """parse_ddl: read CREATE TABLE statements of any sqlglot dialect into a Schema.
 
-Views are not tables: `CREATE VIEW` statements are skipped, as are statements that do
-not declare a table's shape (INSERT, GRANT, ALTER, SET, USE, DROP, ...). A statement
-sqlglot could not parse, or only kept as a raw command, is an error, never a silent drop.
+Views are not tables: `CREATE VIEW` statements are skipped (even with a column list), as
+are statements that do not declare a table's shape (INSERT, GRANT, SET, USE, DROP, ...)
+and Postgres `CREATE TABLE ... PARTITION OF` (part of its parent's shape).
+`ALTER TABLE` on a table of the script applies ADD COLUMN, ADD CONSTRAINT and ALTER COLUMN
+SET/DROP DEFAULT|NOT NULL (as pg_dump writes keys) and refuses other actions; on any other
+table it is skipped. `COMMENT ON` applies to tables of the script. A statement sqlglot
+could not parse, or only kept as a raw command, is an error, never a silent drop, except
+raw commands that cannot change a table (SET, GRANT, ALTER ... OWNER TO, ...).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -14,10 +20,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader, reader_for
 from service.schema.ddl_table import TableReader
 from service.schema.model import Schema, Table
-from service.schema.names import folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader
+from service.schema.names import folds, resolve_dialect, sqlglot_dialect, table_name
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -27,7 +33,6 @@ IGNORED = (
     exp.Merge,
     exp.Grant,
     exp.Revoke,
-    exp.Alter,
     exp.Set,
     exp.Use,
     exp.Drop,
@@ -47,6 +52,22 @@ IGNORED = (
     exp.Declare,
     exp.LoadData,
 )
+
+
+# Raw commands that cannot change a table's declared shape (pg_dump writes several).
+HARMLESS_COMMANDS = frozenset(
+    {"SET", "RESET", "GRANT", "REVOKE", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "START", "SHOW"}
+    | {"CALL", "EXEC", "EXECUTE", "DECLARE", "CHECKPOINT", "LOCK", "USE", "GO", "REFRESH"}
+)
+HARMLESS_ALTER = re.compile(
+    r"^\s*(SEQUENCE|SCHEMA|DATABASE|ROLE|USER|FUNCTION|PROCEDURE|VIEW|MATERIALIZED|INDEX"
+    r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b",
+    re.IGNORECASE,
+)
+
+
+BATCH_SEPARATED = frozenset({"tsql", "fabric"})
+GO = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _position(sql: str, offset: int) -> tuple[int, int]:
@@ -117,14 +138,19 @@ def parse_ddl(
     script = _Script(sql, name, source)
     comments: list[exp.Comment] = []
     column_fold, table_fold = folds(name)
-    types = TypeReader(name, column_fold)
+    types = reader_for(name, column_fold)
+    if name in BATCH_SEPARATED:
+        sql = GO.sub(";", sql)  # sqlcmd's batch separator is not T-SQL
     for statement in _parse(sql, name, source):
         if isinstance(statement, exp.Create):
             _create(script, statement, types)
+        elif isinstance(statement, exp.Alter):
+            _alter(script, statement, types)
         elif isinstance(statement, exp.Comment):
             comments.append(statement)
         elif isinstance(statement, exp.Command):
-            raise _unsupported(script, statement)
+            if not _harmless(statement):
+                raise _unsupported(script, statement)
         elif not isinstance(statement, IGNORED):
             raise script.error(
                 f"not a SQL statement: {statement.sql(sqlglot_dialect(name))[:80]!r}", statement
@@ -153,23 +179,46 @@ def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
             source=source,
         ) from e
     except TokenError as e:
+        # The tokenizer reports a window of +-50 characters around where it stopped.
+        start, end = getattr(e, "start", None), getattr(e, "end", None)
+        line = col = None
+        if isinstance(start, int) and isinstance(end, int):
+            line, col = _position(sql, start + 50 if start > 0 else max(end - 50, 0))
         raise SchemaParseError(
-            f"cannot read SQL: {str(e).splitlines()[0]}", dialect=dialect, source=source
+            "cannot read SQL: unterminated string, quoted name or comment, or a stray character",
+            dialect=dialect,
+            line=line,
+            column=col,
+            snippet=" ".join(str(e).split())[:200],
+            source=source,
         ) from e
     return [s for s in parsed if isinstance(s, exp.Expression)]
 
 
+def _harmless(statement: exp.Command) -> bool:
+    keyword = str(statement.this).upper()
+    rest = str(statement.expression or "")
+    if keyword == "ALTER":
+        return bool(HARMLESS_ALTER.search(rest))
+    return keyword in HARMLESS_COMMANDS
+
+
 def _unsupported(script: _Script, statement: exp.Command) -> SchemaParseError:
     keyword = str(statement.this)
-    rest = statement.expression.name if isinstance(statement.expression, exp.Expression) else ""
-    found = script.sql.find(rest[:60]) if rest else -1
-    line, col = _position(script.sql, found) if found >= 0 else (None, None)
+    rest = " ".join(str(statement.expression or "").split())
+    words = rest.split()
+    line = col = None
+    # sqlglot keeps no position for a raw command: find its text in the script.
+    pattern = r"\s+".join(re.escape(w) for w in [keyword, *words[:3]])
+    found = re.search(pattern, script.sql, re.IGNORECASE)
+    if found:
+        line, col = _position(script.sql, found.start())
     return SchemaParseError(
-        f"unsupported syntax: sqlglot could not parse this {keyword} statement",
+        f"unsupported syntax: sqlglot could not parse this {keyword.upper()} statement",
         dialect=script.dialect,
         line=line,
         column=col,
-        snippet=" ".join(f"{keyword} {rest}".split())[:200],
+        snippet=f"{keyword} {rest}"[:200],
         source=script.source,
     )
 
@@ -179,6 +228,9 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
     if kind != "TABLE":
         return  # views, indexes, schemas, functions ... declare no table shape
     target = statement.this
+    properties = statement.args.get("properties")
+    if properties is not None and properties.find(exp.PartitionedOfProperty):
+        return  # a Postgres partition is part of its parent table's shape
     if not isinstance(target, exp.Schema):
         what = "AS SELECT" if statement.expression is not None else "without a column list"
         raise script.error(f"CREATE TABLE {what} declares no columns to read", statement)
@@ -190,3 +242,17 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
         )
     script.tables.pop(table.name, None)
     script.tables[table.name] = table
+
+
+def _alter(script: _Script, statement: exp.Alter, types: TypeReader) -> None:
+    target = statement.this
+    if str(statement.args.get("kind") or "").upper() != "TABLE" or not isinstance(
+        target, exp.Table
+    ):
+        return
+    name = table_name(target, folds(script.dialect)[1])
+    table = script.tables.get(name)
+    if table is None:
+        return  # a table this script does not declare: nothing to apply it to
+    reader = TableReader.resume(table, script.dialect, types, script.error)
+    script.tables[name] = reader.alter(statement)

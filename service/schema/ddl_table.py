@@ -3,26 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import sqlglot
 from sqlglot import exp
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, ForeignKey, Table, TypeFamily
 from service.schema.names import (
     Fold,
     folds,
     ident_name,
     normalise_expression,
+    sql_writer,
     sqlglot_dialect,
     table_name,
 )
-from service.schema.types import TypeReader
 
 ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
-SERIALS = frozenset({"SERIAL", "BIGSERIAL", "SMALLSERIAL"})
+_T = exp.DataType.Type
+SERIALS = frozenset(id(t) for t in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL))
 UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
+
+
+_COLUMN_FIELDS = ("name", "type", "nullable", "default", "comment", "position")
+
+
+def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
+    """A constructor for a Column without default or comment, for the hot loop.
+
+    The frozen dataclass's __init__ costs about twice as much as setting its slots
+    directly (which is what it does, through object.__setattr__); if the model grows a
+    field, fall back to the constructor.
+    """
+    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS:
+        return lambda name, ctype, nullable, position: Column(
+            name, ctype, nullable, None, None, position
+        )
+    s_name, s_type, s_null, s_default, s_comment, s_pos = (
+        getattr(Column, n).__set__ for n in _COLUMN_FIELDS
+    )
+    new = object.__new__
+
+    def plain(name: str, ctype: ColumnType, nullable: bool, position: int) -> Column:
+        col = new(Column)
+        s_name(col, name)
+        s_type(col, ctype)
+        s_null(col, nullable)
+        s_default(col, None)
+        s_comment(col, None)
+        s_pos(col, position)
+        return col
+
+    return plain
+
+
+plain_column = _make_plain_column()
 
 
 @dataclass(slots=True)
@@ -48,8 +85,9 @@ class TableReader:
         self.fold, self.table_fold = folds(dialect)
         self.types = types
         self.error = error
+        self._write: Callable[[exp.Expression], str] | None = None
         self.name = ""
-        self.columns: dict[str, _Col] = {}
+        self.columns: dict[str, Column] = {}
         self.primary_key: list[str] = []
         self.uniques: set[tuple[str, ...]] = set()
         self.checks: set[str] = set()
@@ -62,30 +100,25 @@ class TableReader:
         """The Table a CREATE TABLE statement declares."""
         schema = create.this
         self.name = table_name(schema.this, self.table_fold)
-        items = schema.expressions
-        for item in items:
-            if isinstance(item, exp.ColumnDef):
-                self._column(item)
-        for item in items:
-            if not isinstance(item, exp.ColumnDef):
-                self._constraint(item, item)
+        others = self._columns(schema.args.get("expressions") or [])
+        for item in others:
+            self._constraint(item, item)
         properties = create.args.get("properties")
         for prop in properties.expressions if properties is not None else ():
             self._property(prop)
-        pk = set(self.primary_key)
+        return self.build()
+
+    def build(self) -> Table:
+        """The Table read so far; primary key columns are NOT NULL."""
+        columns = tuple(self.columns.values())
+        if self.primary_key:
+            pk = set(self.primary_key)
+            columns = tuple(
+                replace(c, nullable=False) if c.nullable and c.name in pk else c for c in columns
+            )
         return Table(
             name=self.name,
-            columns=tuple(
-                Column(
-                    name=c.name,
-                    type=c.type,
-                    nullable=c.nullable and c.name not in pk,
-                    default=c.default,
-                    comment=c.comment,
-                    position=i,
-                )
-                for i, c in enumerate(self.columns.values())
-            ),
+            columns=columns,
             primary_key=tuple(self.primary_key),
             uniques=frozenset(self.uniques),
             checks=frozenset(self.checks),
@@ -95,25 +128,139 @@ class TableReader:
             cluster_by=tuple(self.cluster_by),
         )
 
+    @classmethod
+    def resume(cls, table: Table, dialect: str, types: TypeReader, error: ErrorAt) -> TableReader:
+        """A reader holding an already read Table, to apply ALTER TABLE actions to."""
+        reader = cls(dialect, types, error)
+        reader.name = table.name
+        reader.columns = {c.name: c for c in table.columns}
+        reader.primary_key = list(table.primary_key)
+        reader.uniques = set(table.uniques)
+        reader.checks = set(table.checks)
+        reader.foreign_keys = set(table.foreign_keys)
+        reader.comment = table.comment
+        reader.partition_by = list(table.partition_by)
+        reader.cluster_by = list(table.cluster_by)
+        return reader
+
+    def alter(self, alter: exp.Alter) -> Table:
+        """Apply ALTER TABLE ADD COLUMN / ADD CONSTRAINT / ALTER COLUMN [SET|DROP] DEFAULT|NOT NULL.
+
+        Any other action (DROP, RENAME, a type change) is refused rather than half-applied.
+        """
+        for action in alter.args.get("actions") or ():
+            if isinstance(action, exp.AddConstraint):
+                for item in action.expressions:
+                    self._constraint(item, action)
+            elif isinstance(action, exp.ColumnDef):
+                self._column(action)
+            elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is None:
+                self._alter_column(action)
+            else:
+                raise self.error(
+                    f"ALTER TABLE {self.name} {action.sql(sqlglot_dialect(self.dialect))[:60]} "
+                    "is not applied: declare the table's final shape in its CREATE TABLE",
+                    alter,
+                )
+        return self.build()
+
+    def _alter_column(self, action: exp.AlterColumn) -> None:
+        name = self._names([action.this], "ALTER COLUMN")[0]
+        col = self.columns[name]
+        args = action.args
+        default = args.get("default")
+        if default is not None:
+            col = replace(col, default=self._sql(default))
+        elif args.get("drop") and args.get("allow_null") is None:
+            col = replace(col, default=None)
+        if args.get("allow_null") is not None:
+            col = replace(col, nullable=bool(args["allow_null"]))
+        self.columns[name] = col
+
+    def write(self, node: exp.Expression) -> str:
+        """The node as SQL of the dialect (the generator is made on first use: most tables
+        have no default or check to write)."""
+        if self._write is None:
+            self._write = sql_writer(self.dialect)
+        return self._write(node)
+
     def _sql(self, node: exp.Expression) -> str:
-        return normalise_expression(node, self.dialect, self.fold)
+        return normalise_expression(node, self.fold, self.write)
+
+    def _columns(self, items: list[exp.Expression]) -> list[exp.Expression]:
+        """Read the column definitions and return the other items (table constraints).
+
+        A plain typed column, or one with only NOT NULL, is read inline: this loop is the
+        hot path of a big script. Anything else goes through `_column`.
+        """
+        others = []
+        fold, columns, read_type = self.fold, self.columns, self.types.read
+        known = self.types.by_key  # canonical types of argument-less sqlglot types, by id
+        for item in items:
+            if type(item) is not exp.ColumnDef:
+                if isinstance(item, exp.Identifier | exp.Column):
+                    self._untyped(item)
+                else:
+                    others.append(item)
+                continue
+            args = item.args
+            ident = args["this"].args
+            name = fold(ident["this"], ident.get("quoted") or False)
+            kind = args.get("kind")
+            if type(kind) is not exp.DataType or name in columns:
+                self._column(item)
+                continue
+            targs = kind.args
+            tid = id(targs["this"])
+            if tid in SERIALS:
+                self._column(item)
+                continue
+            # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
+            nullable = targs.get("nullable") is not False
+            constraints = args.get("constraints")
+            if constraints:
+                only = constraints[0].args.get("kind") if len(constraints) == 1 else None
+                if type(only) is not exp.NotNullColumnConstraint:
+                    self._column(item)
+                    continue
+                nullable = bool(only.args.get("allow_null"))
+            ctype = None
+            if not targs.get("expressions") and targs.get("kind") is None:
+                ctype = known.get(tid)
+            columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
+        return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:
-        ident = cdef.this
-        name = self.fold(ident.this, bool(ident.args.get("quoted")))
+        args = cdef.args
+        ident = args["this"].args
+        name = self.fold(ident["this"], bool(ident.get("quoted")))
         if name in self.columns:
             raise self.error(f"column {name} is declared twice in table {self.name}", cdef)
-        kind = cdef.args.get("kind")
-        col = _Col(name, self.types.read(kind) if isinstance(kind, exp.DataType) else UNTYPED)
-        self.columns[name] = col
-        if isinstance(kind, exp.DataType) and kind.this.name in SERIALS:
+        kind = args.get("kind")
+        if isinstance(kind, exp.DataType):
+            ctype = self.types.read(kind)
+            serial = id(kind.args["this"]) in SERIALS
+        else:
+            ctype, serial = UNTYPED, False
+        constraints = args.get("constraints")
+        if not constraints and not serial:  # the common case, kept cheap
+            self.columns[name] = Column(name, ctype, True, None, None, len(self.columns))
+            return
+        col = _Col(name, ctype)
+        if isinstance(kind, exp.DataType) and kind.args.get("nullable") is False:
+            col.nullable = False
+        if serial:
             # SERIAL is INT NOT NULL DEFAULT nextval('<table>_<column>_seq').
             col.nullable = False
             seq = f"{self.name.rsplit('.', 1)[-1]}_{name}_seq"
             nextval = sqlglot.parse_one(f"nextval('{seq}')", read="postgres")
             col.default = self._sql(nextval) if isinstance(nextval, exp.Expression) else None
-        for constraint in cdef.constraints:
+        for constraint in constraints or ():
             self._column_constraint(col, constraint.args.get("kind"))
+        position = len(self.columns)
+        self.columns[name] = Column(
+            name, col.type, col.nullable, col.default, col.comment, position
+        )
 
     def _column_constraint(self, col: _Col, kind: exp.Expression | None) -> None:
         if isinstance(kind, exp.NotNullColumnConstraint):
@@ -134,9 +281,9 @@ class TableReader:
             col.comment = self._description(kind.expressions, col.comment)
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
             col.nullable = False  # an identity column is NOT NULL (SQL standard, T-SQL)
-            col.default = kind.sql(sqlglot_dialect(self.dialect))
+            col.default = self.write(kind)
         elif isinstance(kind, exp.AutoIncrementColumnConstraint):
-            col.default = kind.sql(sqlglot_dialect(self.dialect))
+            col.default = self.write(kind)
 
     def _description(self, props: Iterable[exp.Expression], current: str | None) -> str | None:
         for prop in props:
@@ -159,8 +306,18 @@ class TableReader:
             raise self.error(f"table {self.name} declares more than one PRIMARY KEY", node)
         self.primary_key = names
 
+    def _untyped(self, item: exp.Expression) -> None:
+        name = ident_name(item, self.fold)
+        if self.dialect != "sqlite":
+            raise self.error(f"column {name} has no type", item)
+        if name in self.columns:  # SQLite allows a column without a type
+            raise self.error(f"column {name} is declared twice in table {self.name}", item)
+        self.columns[name] = Column(name, UNTYPED, True, None, None, len(self.columns))
+
     def _constraint(self, item: exp.Expression, origin: exp.Expression) -> None:
-        if isinstance(item, exp.Constraint):
+        if isinstance(item, exp.LikeProperty):
+            raise self.error(f"table {self.name} copies columns with LIKE: declare them", item)
+        elif isinstance(item, exp.Constraint):
             parts = item.expressions
             clustered = [
                 e

@@ -23,15 +23,21 @@ COLUMN_STRATEGY = {"mysql": NormalizationStrategy.CASE_INSENSITIVE}
 TABLE_STRATEGY = {"bigquery": NormalizationStrategy.CASE_SENSITIVE}
 
 
+@cache
+def _known() -> frozenset[str]:
+    # Dialect.classes imports every dialect module on each access: read it once.
+    return frozenset([GENERIC, *(name for name in Dialect.classes if name)])
+
+
 def dialect_names() -> list[str]:
     """Every dialect name accepted (sqlglot's, plus `generic` for its default dialect)."""
-    return sorted([GENERIC, *(name for name in Dialect.classes if name)])
+    return sorted(_known())
 
 
 def resolve_dialect(dialect: str | None) -> str:
     """The canonical dialect name for a user's spelling; unknown names raise SchemaParseError."""
     name = (dialect or GENERIC).strip().lower()
-    if name == GENERIC or name in Dialect.classes:
+    if name in _known():
         return name
     raise SchemaParseError(
         f"unknown dialect {dialect!r}; valid dialects: {', '.join(dialect_names())}",
@@ -47,10 +53,10 @@ def sqlglot_dialect(dialect: str) -> str:
 @cache
 def _make_fold(strategy: NormalizationStrategy, ascii_only: bool) -> Fold:
     def lower(name: str) -> str:
-        return name.translate(_ASCII_LOWER) if ascii_only else name.lower()
+        return name.lower() if not ascii_only or name.isascii() else name.translate(_ASCII_LOWER)
 
     def upper(name: str) -> str:
-        return name.translate(_ASCII_UPPER) if ascii_only else name.upper()
+        return name.upper() if not ascii_only or name.isascii() else name.translate(_ASCII_UPPER)
 
     if strategy is NormalizationStrategy.CASE_SENSITIVE:
         return lambda name, quoted: name
@@ -92,13 +98,22 @@ def table_name(table: exp.Table, fold: Fold) -> str:
     return ".".join(ident_name(p, fold) for p in parts if isinstance(p, exp.Expression))
 
 
-def normalise_expression(node: exp.Expression, dialect: str, fold: Fold) -> str:
-    """SQL of an expression in the dialect, identifiers resolved, so spelling is no change."""
-    node = node.copy()
+def sql_writer(dialect: str) -> Callable[[exp.Expression], str]:
+    """A function writing expressions as the dialect's SQL, reusing one generator (per call site)."""
+    generator = Dialect.get_or_raise(sqlglot_dialect(dialect)).generator()
+    return lambda node: generator.generate(node, copy=False)
+
+
+def normalise_expression(
+    node: exp.Expression, fold: Fold, write: Callable[[exp.Expression], str]
+) -> str:
+    """SQL of an expression with identifiers resolved, so spelling is no change (mutates node)."""
+    while isinstance(node, exp.Paren):  # DEFAULT (1) is DEFAULT 1
+        node = node.this
     for ident in node.find_all(exp.Identifier):
         name = fold(ident.this, bool(ident.args.get("quoted")))
         # A resolved name that an unquoted spelling would also produce needs no quotes.
         plain = name.isidentifier() and fold(name, False) == name
         ident.set("this", name)
         ident.set("quoted", not plain)
-    return node.sql(sqlglot_dialect(dialect))
+    return write(node)

@@ -25,9 +25,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
+from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
-from service.schema.names import GENERIC, folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader
+from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -70,7 +70,10 @@ LOGICAL_TYPES = {
 }
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe YAML loader that keeps dates and timestamps as strings, as JSON schema wants."""
 
 
@@ -158,7 +161,7 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
     """
     data = load_contract(text, source=source)
     name = _contract_dialect(data, dialect)
-    reader = _ContractReader(name, TypeReader(name, folds(name)[0]), source)
+    reader = _ContractReader(name, reader_for(name, folds(name)[0]), source)
     tables: dict[str, Table] = {}
     for obj in data.get("schema") or ():
         table = reader.table(obj)
@@ -172,11 +175,13 @@ def parse_contract(text: str, *, source: str | None = None, dialect: str | None 
 
 @dataclass
 class _ContractReader:
+    """Reads the schema objects of one contract in one dialect."""
+
     dialect: str
     types: TypeReader
     source: str | None
-    fold: Any = field(init=False)
-    table_fold: Any = field(init=False)
+    fold: Fold = field(init=False)
+    table_fold: Fold = field(init=False)
 
     def __post_init__(self) -> None:
         self.fold, self.table_fold = folds(self.dialect)

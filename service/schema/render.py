@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
+from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, Schema, Table, TypeFamily
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect
-from service.schema.types import TypeReader
 
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 IDENTITY = ("AUTO_INCREMENT", "AUTOINCREMENT", "IDENTITY", "GENERATED")
@@ -33,6 +33,7 @@ def _keywords(dialect: str) -> frozenset[str]:
     return frozenset(k.upper() for k in tokenizer.KEYWORDS)
 
 
+@lru_cache(maxsize=65_536)
 def _quote(name: str, dialect: str, table: bool = False) -> str:
     fold = folds(dialect)[1 if table else 0]
     plain = PLAIN.fullmatch(name) and fold(name, False) == name
@@ -86,6 +87,14 @@ def _synthesize(t: ColumnType, dialect: str) -> exp.DataType | None:
 def render_type(t: ColumnType, dialect: str, reader: TypeReader | None = None) -> str:
     """The dialect's spelling of a canonical type, preferring the spelling it was read from."""
     reader = reader or TypeReader(dialect, folds(dialect)[0])
+    key = (t, t.sql)
+    found = reader.rendered.get(key)
+    if found is None:
+        found = reader.rendered[key] = _render_type(t, dialect, reader)
+    return found
+
+
+def _render_type(t: ColumnType, dialect: str, reader: TypeReader) -> str:
     candidates: list[exp.DataType] = []
     if t.sql:
         # A spelling this dialect cannot read (another dialect's, a logical type) is skipped.

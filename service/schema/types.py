@@ -8,15 +8,11 @@ characters long) and its defaults for omitted arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Final
 
-from sqlglot import exp
-
-from service.schema.model import ColumnType
 from service.schema.model import TypeFamily as F
 
 
@@ -299,6 +295,8 @@ PARENTS: Final[dict[str, str]] = {
 UNBOUNDED_WORDS: Final[frozenset[str]] = frozenset({"MAX"})
 
 OTHER = Rule("", F.OTHER)
+# Storage hints around a type that hold the same values (ClickHouse LowCardinality(String)).
+WRAPPERS: Final[frozenset[str]] = frozenset({"LOWCARDINALITY"})
 
 
 @cache
@@ -323,117 +321,3 @@ def rule_for(dialect: str, type_name: str) -> Rule:
 def float_bits(p: int) -> int:
     """Storage bits of FLOAT(p) in binary digits (1-24 single precision, 25-53 double)."""
     return 32 if p <= 24 else 64
-
-
-def with_name(rule: Rule, name: str) -> Rule:
-    """A copy of an OTHER rule carrying the name as written."""
-    return replace(rule, name=name)
-
-
-def _param(node: exp.Expression) -> str:
-    """The text of one type argument: a number, MAX, or a string literal."""
-    inner = node.this if isinstance(node, exp.DataTypeParam) else node
-    if isinstance(inner, exp.Expression):
-        return str(inner.name)
-    return str(inner)
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
-
-
-class TypeReader:
-    """Converts sqlglot DataTypes of one dialect to canonical ColumnTypes, caching by shape."""
-
-    __slots__ = ("_cache", "_fold", "_table", "dialect")
-
-    def __init__(self, dialect: str, fold: Callable[[str, bool], str]) -> None:
-        self.dialect = dialect
-        self._fold = fold
-        self._table = table_for(dialect)
-        self._cache: dict[object, ColumnType] = {}
-
-    def read(self, dt: exp.DataType) -> ColumnType:
-        """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""
-        key = self._key(dt)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._convert(dt)
-            self._cache[key] = found
-        return found
-
-    def _key(self, dt: exp.Expression) -> object:
-        if not isinstance(dt, exp.DataType):
-            if isinstance(dt, exp.ColumnDef):
-                ident = dt.this
-                return (ident.name, ident.quoted, self._key(dt.args["kind"]))
-            return _param(dt)
-        exprs = dt.expressions
-        kind = dt.args.get("kind")
-        head = (dt.this, kind.name if kind is not None else None)
-        if not exprs:
-            return head
-        return (head, tuple(self._key(e) for e in exprs))
-
-    def _convert(self, dt: exp.DataType) -> ColumnType:
-        type_name = dt.this.name
-        rule = self._table.get(type_name, OTHER)
-        sql = dt.sql(self.dialect)
-        if rule.family is F.OTHER:
-            kind = dt.args.get("kind")
-            written = kind.sql(self.dialect) if kind is not None else sql
-            return ColumnType(name=written.upper(), family=F.OTHER, sql=sql)
-        params = [_param(e) for e in dt.expressions] if rule.args is not Args.NESTED else []
-        return _apply(rule, params, sql, dt, self)
-
-    def field(self, cdef: exp.ColumnDef) -> tuple[str, ColumnType]:
-        """A STRUCT member: its resolved name and type."""
-        ident = cdef.this
-        kind = cdef.args.get("kind")
-        member = self.read(kind) if isinstance(kind, exp.DataType) else ColumnType("", F.OTHER)
-        return self._fold(ident.name, bool(ident.args.get("quoted"))), member
-
-
-def _apply(
-    rule: Rule, params: list[str], sql: str, dt: exp.DataType, reader: TypeReader
-) -> ColumnType:
-    name, length, precision, scale = rule.name, rule.length, rule.precision, rule.scale
-    values: tuple[str, ...] = ()
-    args: tuple[ColumnType, ...] = ()
-    fields: tuple[tuple[str, ColumnType], ...] = ()
-    first = params[0] if params else None
-    if rule.args is Args.LENGTH and first is not None:
-        length = _number(first)
-        if first.upper() in UNBOUNDED_WORDS or (rule.max_length and length == rule.max_length):
-            length = None
-    elif rule.args is Args.DECIMAL and first is not None:
-        precision = _number(first)
-        scale = _number(params[1]) if len(params) > 1 else 0
-    elif rule.args is Args.FSP and first is not None:
-        precision = _number(first)
-    elif rule.args is Args.FLOAT_P and first is not None and (p := _number(first)):
-        precision = float_bits(p)
-        name = "REAL" if precision == 32 else "DOUBLE"
-    elif rule.args is Args.ENUM:
-        values = tuple(params)
-    elif rule.args is Args.NESTED:
-        for e in dt.expressions:
-            if isinstance(e, exp.ColumnDef):
-                fields += (reader.field(e),)
-            elif isinstance(e, exp.DataType):
-                args += (reader.read(e),)
-    if rule.args is Args.LENGTH and rule.max_length and length == rule.max_length:
-        length = None
-    return ColumnType(
-        name=name,
-        family=rule.family,
-        length=length,
-        precision=precision,
-        scale=scale,
-        bits=rule.bits,
-        unsigned=rule.unsigned,
-        values=values,
-        args=args,
-        fields=fields,
-        sql=sql,
-    )

@@ -92,6 +92,7 @@ def compute_impact(
                 }
             )
     products: list[dict[str, Any]] = []
+    downstream = list(downstream)
     for product in downstream:
         try:
             cols = frozenset(columns_read(product.sql, product.dialect, [old]))
@@ -108,6 +109,7 @@ def compute_impact(
                     "breaking": breaking,
                 }
             )
+    products += _through_lineage(lineage, products, downstream)
     consumers = sorted({s["consumer"] for s in affected_subs if s["breaking"]})
     return {
         "subscriptions": affected_subs,
@@ -116,3 +118,32 @@ def compute_impact(
         "products_to_acknowledge": sorted(p["product"] for p in products if p["breaking"]),
         "lineage": lineage,
     }
+
+
+def _through_lineage(
+    lineage: dict[str, Any] | None, found: list[dict[str, Any]], downstream: list[Downstream]
+) -> list[dict[str, Any]]:
+    """Products the lineage graph reaches that direct reading did not (e.g. two hops away)."""
+    if not lineage:
+        return []
+    owners = {d.name: list(d.owners) for d in downstream}
+    known = {p["product"] for p in found}
+    extra: dict[str, dict[str, Any]] = {}
+    for item in lineage.get("affected", []):
+        name = item.get("product")
+        if not name or name in known:
+            continue
+        entry = extra.setdefault(
+            name,
+            {
+                "product": name,
+                "owners": owners.get(name, []),
+                "columns": [],
+                "changes": [],
+                "breaking": True,
+                "via": item.get("path", []),
+            },
+        )
+        reads = {f"{r['table']}.{r['column']}" for r in item.get("reads", []) if r.get("column")}
+        entry["columns"] = sorted(set(entry["columns"]) | reads)
+    return list(extra.values())

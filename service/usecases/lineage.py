@@ -3,7 +3,6 @@ the in-process graph built from them, used for every change request's impact."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from datetime import datetime
@@ -12,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lineage import ColumnChange, LineageGraph, LineageInputError
+from lineage import impact as lineage_impact
 from service.diff.model import ChangeSet, Verdict
 from service.domain import Principal
 from service.errors import InvalidInput, StewardError
@@ -95,37 +96,37 @@ def ingest_openlineage(
     return _store(session, actor, "openlineage", name, None, event, now)
 
 
-def _lineage_module() -> Any:
-    """The `lineage` package's public API when it is installed and complete, else None."""
-    try:
-        module = importlib.import_module("lineage")
-    except ImportError:
-        return None
-    needed = ("LineageGraph", "ColumnChange", "impact")
-    return module if all(hasattr(module, n) for n in needed) else None
-
-
 class LineageIndex:
     """The lineage graph of this process, topped up from the store before each use."""
 
     def __init__(self) -> None:
-        """An empty index; `refresh` loads what the store holds."""
-        self._module = _lineage_module()
-        self._graph: Any = self._module.LineageGraph() if self._module else None
+        """An empty graph; `refresh` loads what the store holds."""
+        self._graph = LineageGraph()
         self._last_source = 0
-        self._products: set[int] = set()
+        self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
+        self._product_tables: dict[str, str] = {}  # table name -> product name
         self._lock = threading.Lock()
 
-    @property
-    def available(self) -> bool:
-        """Whether the lineage package is installed (impact then follows the graph)."""
-        return self._graph is not None
+    available = True
 
     def refresh(self, session: Session) -> None:
-        """Load lineage inputs and defining SQLs stored since the last refresh."""
-        if self._graph is None:
-            return
+        """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
         with self._lock:
+            products = session.scalars(select(ProductRow)).all()
+            current = q.current_versions(session, [p.id for p in products])
+            for product in products:
+                version = current.get(product.id)
+                if version is None or self._versions.get(product.id) == version.id:
+                    continue
+                schema = stored_schema(version.source, product.dialect)
+                for table in schema.tables:
+                    self._graph.add_table(table.name, {c.name: str(c.type) for c in table.columns})
+                    self._product_tables[table.name] = product.name
+                if product.defining_sql and schema.tables:
+                    self._add(
+                        "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
+                    )
+                self._versions[product.id] = version.id
             sources = session.scalars(
                 select(LineageSourceRow)
                 .where(LineageSourceRow.id > self._last_source)
@@ -134,18 +135,6 @@ class LineageIndex:
             for source in sources:
                 self._add(source.kind, source.name, source.dialect, source.payload)
                 self._last_source = source.id
-            products = session.scalars(
-                select(ProductRow).where(ProductRow.defining_sql.is_not(None))
-            ).all()
-            for product in products:
-                if product.id in self._products:
-                    continue
-                schema = stored_schema(
-                    q.current_version_row(session, product.id).source, product.dialect
-                )
-                name = schema.tables[0].name if schema.tables else product.name
-                self._add("sql", name, product.dialect, {"sql": product.defining_sql})
-                self._products.add(product.id)
 
     def _add(
         self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]
@@ -153,28 +142,29 @@ class LineageIndex:
         graph = self._graph
         try:
             if kind == "sql":
-                graph.add_sql(name, payload["sql"], dialect)
+                graph.add_sql(name or "query", payload["sql"], dialect)
             elif kind == "dbt":
                 graph.add_dbt_manifest(payload)
             else:
                 graph.add_openlineage_event(payload)
-        except (StewardError, ValueError, KeyError, TypeError) as exc:
+        except (StewardError, LineageInputError, ValueError, KeyError, TypeError) as exc:
             log.warning("lineage input %s %s skipped: %s", kind, name, exc)
 
     def impact(self, changes: ChangeSet, old: Schema, product: str) -> dict[str, Any] | None:
-        """The lineage package's impact of the breaking changes (None without the package)."""
-        if self._module is None or self._graph is None:
-            return None
+        """What the breaking changes reach through lineage: affected objects, nearest first.
+
+        Each affected object that is another product's table names that `product`.
+        """
         column_changes = [
-            self._module.ColumnChange(
-                c.table,
-                c.column,
-                c.kind.value,
-                c.verdict in (Verdict.BREAKING, Verdict.UNKNOWN),
+            ColumnChange(
+                c.table, c.column, c.kind.value, c.verdict in (Verdict.BREAKING, Verdict.UNKNOWN)
             )
             for c in changes.changes
         ]
         with self._lock:
-            result = self._module.impact(self._graph, column_changes)
+            result = lineage_impact(self._graph, column_changes)
         data: dict[str, Any] = result.to_json()
+        for item in data["affected"]:
+            owner = self._product_tables.get(item["name"])
+            item["product"] = owner if owner != product else None
         return data

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,25 +60,25 @@ def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: dateti
     """Queue one notice of `kind` per recipient in the outbox (delivery happens elsewhere)."""
     NoticeKind(kind)
     breaking_only = kind == NoticeKind.DEPRECATION
-    count = 0
-    for principal_id, channel, address in _recipients(session, cr, breaking_only=breaking_only):
-        session.add(
-            NoticeRow(
-                change_request_id=cr.id,
-                recipient_id=principal_id,
-                recipient=address,
-                channel=channel,
-                kind=kind,
-                due_at=now,
-                state=NoticeState.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                message_id=f"<{uuid.uuid4().hex}.cr{cr.id}.{kind}@steward>",
-                created_at=now,
-            )
-        )
-        count += 1
-    return count
+    rows = [
+        {
+            "change_request_id": cr.id,
+            "recipient_id": principal_id,
+            "recipient": address,
+            "channel": channel,
+            "kind": kind,
+            "due_at": now,
+            "state": NoticeState.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "message_id": f"<{uuid.uuid4().hex}.cr{cr.id}.{kind}@steward>",
+            "created_at": now,
+        }
+        for principal_id, channel, address in _recipients(session, cr, breaking_only=breaking_only)
+    ]
+    if rows:  # one multi-row INSERT: a product may have thousands of subscribers
+        session.execute(insert(NoticeRow), rows)
+    return len(rows)
 
 
 def deprecation_delivered_at(session: Session, cr: ChangeRequestRow) -> datetime | None:

@@ -85,6 +85,10 @@ def columns_read(sql: str, dialect: str, schemas: Iterable[Schema]) -> set[str]:
     _, table_fold = folds(dialect)
     try:
         tree = sqlglot.parse_one(sql, dialect=sqlglot_dialect(dialect))
+        if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+            tree = tree.expression
+        if not isinstance(tree, exp.Query):
+            raise SchemaParseError("not a query: expected SELECT ...", dialect=dialect)
         tree = qualify(
             tree,
             schema=_nested(schemas),

@@ -257,3 +257,31 @@ def test_lineage_inputs_are_stored_for_admins(org: Org) -> None:
     event = {"eventType": "COMPLETE", "job": {"namespace": "ns", "name": "load"}, "run": {}}
     assert org.post("admin", "/api/v1/lineage", event).status_code == 201
     assert org.post("admin", "/api/v1/lineage", {"run": {}}).status_code == 422
+
+
+def test_lineage_carries_the_impact_through_views_and_products_two_hops_away(org: Org) -> None:
+    org.register()
+    org.register(
+        name="analytics.revenue",
+        schema="CREATE TABLE analytics.revenue (customer_id BIGINT, revenue DECIMAL(12, 2))",
+        owners=["other-owner@example.com"],
+        sql="SELECT customer_id, SUM(amount) AS revenue FROM shop.orders GROUP BY customer_id",
+    )
+    org.register(
+        name="analytics.top_customers",
+        schema="CREATE TABLE analytics.top_customers (customer_id BIGINT)",
+        owners=["co-owner@example.com"],
+        sql="SELECT customer_id FROM analytics.revenue WHERE revenue > 1000",
+    )
+    view = {
+        "name": "finance.big_orders",
+        "sql": "CREATE VIEW finance.big_orders AS SELECT id FROM shop.orders WHERE amount > 100",
+        "dialect": "postgres",
+    }
+    assert org.post("admin", "/lineage/sql", view).status_code == 201
+    cr = org.propose(ORDERS_BREAKING).json()
+    reached = {a["name"] for a in cr["impact"]["lineage"]["affected"]}
+    assert {"finance.big_orders", "analytics.revenue", "analytics.top_customers"} <= reached
+    products = {d["product"]: d for d in cr["impact"]["downstream_products"]}
+    assert set(products) == {"analytics.revenue", "analytics.top_customers"}
+    assert products["analytics.top_customers"]["owners"] == ["co-owner@example.com"]

@@ -1,14 +1,18 @@
-"""parse_ddl: statements, names, constraints, comments and partitioning across dialects."""
+"""parse_ddl: statements, identifier resolution, ALTER TABLE and errors across dialects."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from service.errors import SchemaParseError
-from service.schema import parse_ddl
+from service.schema import Table, parse_ddl
 
 
-def table(sql: str, dialect: str):
+def table(sql: str, dialect: str) -> Table:
     """The only table of a script."""
     schema = parse_ddl(sql, dialect)
     assert len(schema.tables) == 1
@@ -111,3 +115,236 @@ def test_bad_input_raises_a_schema_parse_error(sql: str, message: str) -> None:
 def test_create_or_replace_redefines_a_table_and_the_later_one_wins() -> None:
     schema = parse_ddl("CREATE TABLE t (a INT); CREATE OR REPLACE TABLE t (b INT)", "snowflake")
     assert [t.column_names for t in schema] == [("B",)]
+
+
+def test_quoted_and_unquoted_spellings_of_one_postgres_name_differ() -> None:
+    t = table('CREATE TABLE t ("OrderId" INT, OrderId INT)', "postgres")
+    assert t.column_names == ("OrderId", "orderid")
+    with pytest.raises(SchemaParseError, match="column orderid is declared twice"):
+        parse_ddl('CREATE TABLE t ("orderid" INT, OrderId INT)', "postgres")
+
+
+def test_a_quoted_upper_case_snowflake_name_is_the_unquoted_name() -> None:
+    with pytest.raises(SchemaParseError, match="column ID is declared twice"):
+        parse_ddl('CREATE TABLE t (id INT, "ID" INT)', "snowflake")
+
+
+def test_views_and_other_statements_are_skipped() -> None:
+    schema = parse_ddl(
+        """SET search_path = shop;
+           CREATE SCHEMA IF NOT EXISTS shop;
+           CREATE TABLE IF NOT EXISTS shop.orders (id INT);
+           CREATE VIEW shop.v_orders AS SELECT id FROM shop.orders;
+           CREATE INDEX ix ON shop.orders (id);
+           INSERT INTO shop.orders VALUES (1);
+           GRANT SELECT ON shop.orders TO analyst;
+           ALTER TABLE shop.orders OWNER TO etl;
+           DROP TABLE IF EXISTS shop.old_orders;""",
+        "postgres",
+    )
+    assert [t.name for t in schema] == ["shop.orders"]
+
+
+def test_tables_keep_the_order_of_the_script() -> None:
+    schema = parse_ddl("CREATE TABLE b (x INT); CREATE TABLE a (y INT)", "duckdb")
+    assert [t.name for t in schema] == ["b", "a"]
+    assert schema.dialect == "duckdb"
+
+
+def test_no_dialect_reads_with_sqlglots_generic_dialect() -> None:
+    schema = parse_ddl("CREATE TABLE T (A INT)")
+    assert schema.dialect == "generic"
+    assert schema.tables[0].column_names == ("a",)
+
+
+def test_an_unknown_dialect_is_an_error_listing_the_valid_ones() -> None:
+    with pytest.raises(SchemaParseError, match=r"unknown dialect 'snowflak'.*postgres.*snowflake"):
+        parse_ddl("CREATE TABLE t (a INT)", "snowflak")
+
+
+def test_input_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(SchemaParseError, match="larger than the 100 bytes allowed"):
+        parse_ddl("CREATE TABLE t (a INT);" + " " * 100, "postgres", max_bytes=100)
+
+
+def test_a_syntax_error_names_the_line_column_and_a_snippet() -> None:
+    sql = "CREATE TABLE t (\n  a INT,\n  b VARCHAR(10) NOT NULL DEFAULT,\n)"
+    with pytest.raises(SchemaParseError) as caught:
+        parse_ddl(sql, "postgres", source="orders.sql")
+    err = caught.value
+    assert (err.dialect, err.source, err.line) == ("postgres", "orders.sql", 3)
+    assert err.column is not None and err.snippet
+    assert str(err).startswith("orders.sql:3:")
+
+
+def test_a_statement_sqlglot_kept_only_as_a_raw_command_is_an_error_with_its_line() -> None:
+    sql = "CREATE TABLE a (x INT);\n\nCREATE TABLE t (a INT) WITH SOMETHING WEIRD;"
+    with pytest.raises(SchemaParseError, match="unsupported syntax") as caught:
+        parse_ddl(sql, "postgres")
+    assert caught.value.line == 3
+
+
+def test_a_duplicate_column_error_points_at_the_second_declaration() -> None:
+    with pytest.raises(SchemaParseError) as caught:
+        parse_ddl("CREATE TABLE t (\n  a INT,\n  A TEXT\n)", "postgres")
+    assert (caught.value.line, caught.value.column) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TABLE t (a INT); CREATE TABLE IF NOT EXISTS t (a INT)", "created twice"),
+        ("CREATE TABLE t (a INT, UNIQUE (b))", "UNIQUE of table t names unknown column b"),
+        ("CREATE TABLE t (a INT, FOREIGN KEY (b) REFERENCES u (id))", "unknown column b"),
+        ("CREATE TABLE t (a INT PRIMARY KEY, b INT, PRIMARY KEY (b))", "more than one PRIMARY KEY"),
+        ("CREATE TABLE t LIKE u", "declares no columns"),
+        ("FOOBAR baz", "not a SQL statement"),
+        ("CREATE TABLE t (a INT); 'just a string'", "not a SQL statement"),
+        ("CREATE TABLE t (a TEXT DEFAULT 'unterminated)", "cannot"),
+    ],
+)
+def test_more_bad_input_is_rejected_with_a_reason(sql: str, message: str) -> None:
+    with pytest.raises(SchemaParseError, match=message):
+        parse_ddl(sql, "postgres")
+
+
+PG_DUMP = """
+SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.orders (
+    id integer NOT NULL,
+    customer_id integer,
+    status text
+);
+ALTER TABLE public.orders OWNER TO shop;
+CREATE SEQUENCE public.orders_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE public.orders_id_seq OWNED BY public.orders.id;
+ALTER TABLE ONLY public.orders ALTER COLUMN id SET DEFAULT nextval('public.orders_id_seq'::regclass);
+ALTER TABLE ONLY public.orders ALTER COLUMN status SET NOT NULL;
+ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
+ALTER TABLE public.orders ADD COLUMN note text;
+GRANT SELECT ON TABLE public.orders TO analyst;
+"""
+
+
+def test_a_pg_dump_script_applies_its_keys_and_defaults_from_alter_table() -> None:
+    t = table(PG_DUMP, "postgres")
+    assert t.name == "public.orders"
+    assert t.column_names == ("id", "customer_id", "status", "note")
+    assert t.primary_key == ("id",)
+    assert [c.nullable for c in t.columns] == [False, True, False, True]
+    assert t.columns[0].default is not None and "orders_id_seq" in t.columns[0].default
+    (fk,) = t.foreign_keys
+    assert (fk.columns, fk.ref_table) == (("customer_id",), "public.customers")
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["DROP COLUMN status", "RENAME COLUMN status TO state", "ALTER COLUMN status TYPE VARCHAR(10)"],
+)
+def test_an_alter_table_that_would_change_the_declared_shape_is_refused(action: str) -> None:
+    with pytest.raises(SchemaParseError, match="is not applied"):
+        parse_ddl(f"CREATE TABLE t (id INT, status TEXT); ALTER TABLE t {action}", "postgres")
+
+
+def test_an_alter_table_of_a_table_the_script_does_not_declare_is_skipped() -> None:
+    t = table("CREATE TABLE t (a INT); ALTER TABLE other DROP COLUMN x", "postgres")
+    assert t.column_names == ("a",)
+
+
+def test_an_ssms_script_with_go_separators_and_bracketed_names_is_read() -> None:
+    sql = """SET ANSI_NULLS ON
+GO
+CREATE TABLE [dbo].[Orders](
+    [OrderID] [int] IDENTITY(1,1) NOT NULL,
+    [CustomerID] [nchar](5) NULL,
+    [Freight] [money] NULL CONSTRAINT [DF_Orders_Freight] DEFAULT (0),
+    CONSTRAINT [PK_Orders] PRIMARY KEY CLUSTERED ([OrderID] ASC)
+) ON [PRIMARY]
+GO
+"""
+    t = table(sql, "tsql")
+    assert t.name == "dbo.orders"
+    assert t.column_names == ("orderid", "customerid", "freight")
+    assert t.primary_key == ("orderid",)
+    assert t.columns[2].default == "0"
+
+
+def test_a_postgres_partition_of_a_parent_is_not_a_table_of_its_own() -> None:
+    schema = parse_ddl(
+        """CREATE TABLE m (id INT, at DATE) PARTITION BY RANGE (at);
+           CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');""",
+        "postgres",
+    )
+    assert [t.name for t in schema] == ["m"]
+
+
+def test_clickhouse_columns_are_not_null_unless_their_type_is_nullable() -> None:
+    t = table(
+        "CREATE TABLE e (id UInt64, n Nullable(Int32), s LowCardinality(String)) "
+        "ENGINE = MergeTree() ORDER BY id",
+        "clickhouse",
+    )
+    assert [c.nullable for c in t.columns] == [False, True, False]
+    assert t.columns[2].type == table("CREATE TABLE x (s String)", "clickhouse").columns[0].type
+
+
+idents = st.text("aBcDxYz_", min_size=1, max_size=6).filter(lambda s: s[0] != "_")
+
+
+@given(
+    dialect=st.sampled_from(
+        ["postgres", "snowflake", "bigquery", "duckdb", "spark", "tsql", "redshift", "oracle"]
+    ),
+    name=idents,
+    quoted=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_column_names_resolve_exactly_as_sqlglot_normalises_identifiers(
+    dialect: str, name: str, quoted: bool
+) -> None:
+    column = exp.to_identifier(name, quoted=quoted).sql(dialect)
+    got = table(f"CREATE TABLE t ({column} INT)", dialect).column_names[0]
+    expected = normalize_identifiers(
+        exp.column(exp.to_identifier(name, quoted=quoted)), dialect=dialect
+    )
+    assert got == expected.name
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TABLE t (a INT, b)", "column b has no type"),
+        ("CREATE TABLE t (LIKE other INCLUDING ALL)", "copies columns with LIKE"),
+    ],
+)
+def test_a_column_list_entry_that_is_not_a_readable_column_is_an_error(
+    sql: str, message: str
+) -> None:
+    with pytest.raises(SchemaParseError, match=message):
+        parse_ddl(sql, "postgres")
+
+
+def test_sqlite_columns_may_have_no_type() -> None:
+    t = table("CREATE TABLE t (a INTEGER PRIMARY KEY, b, c TEXT)", "sqlite")
+    assert t.column_names == ("a", "b", "c")
+    assert t.columns[1].type.family.value == "other"
+
+
+def test_an_unterminated_string_names_where_reading_stopped() -> None:
+    with pytest.raises(SchemaParseError, match="unterminated") as caught:
+        parse_ddl("CREATE TABLE t (\n  a TEXT DEFAULT 'oops\n)", "postgres")
+    assert caught.value.line is not None and caught.value.snippet
+
+
+def test_the_fast_column_constructor_builds_the_same_frozen_column() -> None:
+    from service.schema.ddl_table import plain_column
+    from service.schema.model import Column, ColumnType, TypeFamily
+
+    t = ColumnType("INT", TypeFamily.INTEGER, bits=32)
+    fast, slow = plain_column("a", t, False, 3), Column("a", t, False, None, None, 3)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(AttributeError):
+        fast.name = "b"  # type: ignore[misc]

@@ -141,6 +141,12 @@ def test_strict_level_calls_widening_breaking() -> None:
     assert strict.bump is Bump.MAJOR
 
 
+def test_strict_level_also_calls_new_enum_members_breaking() -> None:
+    old, new = one(Column("s", enum("a"))), one(Column("s", enum("a", "b")))
+    assert kinds(old, new, level="strict") == [("enum_values_added", "s", "breaking", "compatible")]
+    assert kinds(old, new) == [("enum_values_added", "s", "compatible", "compatible")]
+
+
 def test_an_unknown_level_is_refused() -> None:
     with pytest.raises(InvalidInput, match="level"):
         diff_schemas(one(), one(), level="lenient")
@@ -303,3 +309,32 @@ def test_the_perspective_decides_the_bump_and_whether_ci_blocks() -> None:
     assert bump_for(relaxed, "writer") is Bump.MINOR
     with pytest.raises(InvalidInput, match="perspective"):
         bump_for(cs, "auditor")
+
+
+def test_enums_nested_in_arrays_widen_when_members_are_added_and_narrow_when_removed() -> None:
+    def arr(t: ColumnType) -> ColumnType:
+        return ColumnType("ARRAY", TypeFamily.ARRAY, args=(t,))
+
+    small, large = arr(enum("a")), arr(enum("a", "b"))
+    assert kinds(one(Column("x", small)), one(Column("x", large)))[0][0] == "column_type_widened"
+    assert kinds(one(Column("x", large)), one(Column("x", small)))[0][0] == "column_type_narrowed"
+
+
+def test_a_rename_hint_must_name_something_in_the_new_schema_too() -> None:
+    old = one(Column("id", INT), Column("ref", INT))
+    with pytest.raises(InvalidInput, match=r"the new shop\.orders has no column order_id"):
+        diff_schemas(old, one(Column("id", INT)), renames={"shop.orders.id": "order_id"})
+    with pytest.raises(InvalidInput, match="ref is also an old column"):
+        diff_schemas(old, one(Column("ref", INT)), renames={"shop.orders.id": "ref"})
+    with pytest.raises(InvalidInput, match=r"shop\.v2 is not a table of the new schema"):
+        diff_schemas(old, old, renames={"shop.orders": "shop.v2"})
+
+
+def test_swapping_two_column_names_with_two_hints_is_two_renames() -> None:
+    old = one(Column("a", INT), Column("b", TEXT))
+    new = one(Column("b", INT), Column("a", TEXT))
+    got = diff_schemas(old, new, renames={"shop.orders.a": "b", "shop.orders.b": "a"}).changes
+    assert [(c.kind, c.before, c.after) for c in got] == [
+        (K.COLUMN_RENAMED, "a", "b"),
+        (K.COLUMN_RENAMED, "b", "a"),
+    ]

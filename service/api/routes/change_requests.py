@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import ChangeRequestIn, ChangeRequestOut
+from service.api.schemas import ChangeRequestIn, ChangeRequestOut, Id
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
 
@@ -49,37 +49,37 @@ def _act(ctx: Ctx, operation: Operation, actor: Principal, cr_id: int) -> Change
 
 
 @router.post("/change-requests/{cr_id}/approve", response_model=ChangeRequestOut)
-def approve(cr_id: int, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def approve(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Approve (owners): compatible changes are released at once, breaking ones scheduled."""
     return _act(ctx, uc.approve, actor, cr_id)
 
 
 @router.post("/change-requests/{cr_id}/reject", response_model=ChangeRequestOut)
-def reject(cr_id: int, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def reject(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Reject a proposal (owners)."""
     return _act(ctx, uc.reject, actor, cr_id)
 
 
 @router.post("/change-requests/{cr_id}/withdraw", response_model=ChangeRequestOut)
-def withdraw(cr_id: int, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def withdraw(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner)."""
     return _act(ctx, uc.withdraw, actor, cr_id)
 
 
 @router.post("/change-requests/{cr_id}/acknowledge", response_model=ChangeRequestOut)
-def acknowledge(cr_id: int, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def acknowledge(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Acknowledge a change (a subscriber or a downstream product's owner)."""
     return _act(ctx, uc.acknowledge, actor, cr_id)
 
 
 @router.post("/change-requests/{cr_id}/release", response_model=ChangeRequestOut)
-def release(cr_id: int, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def release(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Release a scheduled change (owners): after the notice period, or once all acknowledged."""
     return _act(ctx, uc.release, actor, cr_id)
 
 
 @router.get("/change-requests/{cr_id}", response_model=ChangeRequestOut)
-def get_change_request(cr_id: int, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
+def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
     """One change request."""
     with ctx.db.reading() as session:
         return _out(uc.get_change_request(session, cr_id, ctx.clock()))

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from service.api.deps import Caller, Ctx
+from service.api.schemas import Id
 from service.store import queries as q
 
 router = APIRouter(tags=["notices"])
@@ -33,7 +34,7 @@ class NoticeOut(BaseModel):
 
 
 @router.get("/change-requests/{cr_id}/notices", response_model=list[NoticeOut])
-def list_notices(cr_id: int, ctx: Ctx, _actor: Caller) -> list[NoticeOut]:
+def list_notices(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[NoticeOut]:
     """Every notice of a change request, oldest first (failed ones carry the server's answer)."""
     with ctx.db.reading() as session:
         q.change_request_row(session, cr_id)

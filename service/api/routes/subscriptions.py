@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import SubscriptionIn, SubscriptionOut
+from service.api.schemas import Id, SubscriptionIn, SubscriptionOut
 from service.usecases import subscriptions as uc
 
 router = APIRouter(tags=["subscriptions"])
@@ -38,7 +38,7 @@ def list_subscriptions(name: str, ctx: Ctx, _actor: Caller) -> list[Subscription
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
-def unsubscribe(subscription_id: int, ctx: Ctx, actor: Caller) -> Response:
+def unsubscribe(subscription_id: Id, ctx: Ctx, actor: Caller) -> Response:
     """Delete one of the caller's own subscriptions."""
     with ctx.db.writing() as session:
         uc.unsubscribe(session, actor=actor, subscription_id=subscription_id, now=ctx.clock())

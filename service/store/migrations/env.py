@@ -7,12 +7,12 @@ from sqlalchemy import Engine, create_engine
 
 from service.store.tables import Base
 
-config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
     """Run the migrations on a live connection, in one transaction."""
+    config = context.config
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
@@ -27,4 +27,6 @@ def run_migrations_online() -> None:
         connection.commit()
 
 
-run_migrations_online()
+# Alembic sets `context.config` when it runs this file; a plain import (doctest collection) does not.
+if hasattr(context, "config"):
+    run_migrations_online()

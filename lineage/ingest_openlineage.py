@@ -1,0 +1,106 @@
+"""OpenLineage run events into the lineage graph: datasets, schema and columnLineage facets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from lineage.names import column_name, table_name
+
+if TYPE_CHECKING:
+    from lineage.graph import LineageGraph
+
+#: columnLineage transformation subtypes -> how the column is used.
+SUBTYPE_USE = {
+    "FILTER": "filtered",
+    "JOIN": "joined",
+    "GROUP_BY": "grouped",
+    "SORT": "ordered",
+    "WINDOW": "windowed",
+    "CONDITIONAL": "filtered",
+}
+
+
+def _name(dataset: Mapping[str, Any], dialect: str | None) -> str:
+    """The resolved name of a dataset (its `name`; the namespace says where, not what)."""
+    return table_name(str(dataset["name"]), dialect)
+
+
+def _schema(dataset: Mapping[str, Any], dialect: str | None) -> dict[str, str] | None:
+    """Top-level fields of the dataset's schema facet, if it has one."""
+    facet = (dataset.get("facets") or {}).get("schema")
+    if not facet:
+        return None
+    return {
+        column_name(str(field["name"]), dialect): str(field.get("type") or "")
+        for field in facet.get("fields", [])
+    }
+
+
+def _how(input_field: Mapping[str, Any]) -> str:
+    """`projected` for a DIRECT transformation (or none given), else the INDIRECT subtype's use."""
+    transformations = input_field.get("transformations") or []
+    if not transformations:
+        return "projected"
+    for transformation in transformations:
+        if str(transformation.get("type", "")).upper() == "DIRECT":
+            return "projected"
+    subtype = str(transformations[0].get("subtype", "")).upper()
+    return SUBTYPE_USE.get(subtype, "read")
+
+
+def ingest_event(graph: LineageGraph, event: Mapping[str, Any]) -> None:
+    """Add an event's inputs (with schemas) and outputs (with column lineage when given)."""
+    dialect = graph.dialect
+    job = event.get("job") or {}
+    inputs = []
+    for dataset in event.get("inputs") or []:
+        name = graph.resolve(_name(dataset, dialect))
+        inputs.append(name)
+        schema = _schema(dataset, dialect)
+        if schema is not None and not graph.columns_of(name):
+            graph.add_table(name, schema)
+        else:
+            graph._ensure(name)
+    for dataset in event.get("outputs") or []:
+        _add_output(graph, dataset, inputs, job)
+
+
+def _add_output(
+    graph: LineageGraph, dataset: Mapping[str, Any], inputs: list[str], job: Mapping[str, Any]
+) -> None:
+    """One output dataset; without a columnLineage facet it is kept at table level."""
+    dialect = graph.dialect
+    name = graph.resolve(_name(dataset, dialect))
+    facets = dataset.get("facets") or {}
+    lineage_facet = facets.get("columnLineage")
+    schema = _schema(dataset, dialect)
+    projections: dict[str, set[tuple[str, str]]] = {}
+    uses: set[tuple[str, str, str]] = set()
+    fields: Mapping[str, Any] = (lineage_facet or {}).get("fields") or {}
+    for output, spec in fields.items():
+        target = projections.setdefault(column_name(output, dialect), set())
+        for field in spec.get("inputFields") or []:
+            source = (
+                graph.resolve(_name(field, dialect)),
+                column_name(str(field["field"]), dialect),
+            )
+            how = _how(field)
+            if how == "projected":
+                target.add(source)
+            else:
+                uses.add((*source, how))
+    for field in (lineage_facet or {}).get("dataset") or []:
+        source = (graph.resolve(_name(field, dialect)), column_name(str(field["field"]), dialect))
+        uses.add((*source, _how(field)))
+    columns = list(schema) if schema is not None else list(projections) or None
+    graph.add_object(
+        name,
+        "table",
+        columns,
+        projections=projections,
+        uses=uses,
+        tables=inputs,
+        opaque=lineage_facet is None,
+        job=f"{job.get('namespace', '')}/{job.get('name', '')}".strip("/") or None,
+    )

@@ -1,0 +1,141 @@
+"""Plain values lineage returns: warnings, changes, reads, affected objects and the impact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+#: Change kinds after which a query that mentions the column (or table) fails outright.
+STOPPING_KINDS = frozenset({"column_removed", "column_renamed", "table_removed", "table_renamed"})
+#: Change kinds that only reach readers of every column (``SELECT *`` or table-level readers).
+WIDENING_THE_SET = frozenset({"column_added", "table_added"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineageWarning:
+    """Something lineage could not resolve; the object it concerns is kept at table level."""
+
+    reason: str
+    file: str | None = None
+    line: int | None = None
+    object: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The warning as a JSON-ready dict."""
+        return {"file": self.file, "line": self.line, "object": self.object, "reason": self.reason}
+
+    def __str__(self) -> str:
+        where = self.file or self.object or "lineage"
+        return f"{where}:{self.line}: {self.reason}" if self.line else f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnChange:
+    """One change as the diff reports it: resolved table, column (None: table-level), kind."""
+
+    table: str
+    column: str | None
+    kind: str
+    breaking: bool = True
+
+
+class Read(NamedTuple):
+    """One upstream column an affected object reads, and how (projected, filtered, ...).
+
+    A named tuple rather than a dataclass: impact builds one per edge it reports, and
+    tuples are several times cheaper to make.
+    """
+
+    table: str
+    column: str | None
+    how: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The read as a JSON-ready dict."""
+        return {"table": self.table, "column": self.column, "how": self.how}
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column or '*'} ({self.how})"
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """One downstream object a change reaches, with what it reads and the outputs it taints."""
+
+    name: str
+    kind: str
+    reads: tuple[Read, ...]
+    columns: tuple[str, ...]
+    depth: int
+    path: tuple[str, ...]
+    stops_working: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The affected object as a JSON-ready dict."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "reads": [read.to_json() for read in self.reads],
+            "columns": list(self.columns),
+            "depth": self.depth,
+            "path": list(self.path),
+            "stops_working": self.stops_working,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """Every object a set of changes reaches, nearest first, and what lineage could not resolve."""
+
+    affected: tuple[Affected, ...]
+    warnings: tuple[LineageWarning, ...] = ()
+
+    def names(self) -> set[str]:
+        """The names of the affected objects."""
+        return {item.name for item in self.affected}
+
+    def to_json(self) -> dict[str, Any]:
+        """The impact as `steward diff --format json` embeds it."""
+        return {
+            "affected": [item.to_json() for item in self.affected],
+            "warnings": [warning.to_json() for warning in self.warnings],
+        }
+
+    def to_text(self) -> str:
+        """A plain-text section for the diff's text output."""
+        if not self.affected:
+            lines = ["Downstream impact: nothing downstream reads the changed columns."]
+        else:
+            lines = [f"Downstream impact: {len(self.affected)} object(s) affected"]
+            for item in self.affected:
+                state = "stops working" if item.stops_working else "reads changed data"
+                lines.append(f"  {item.name} ({item.kind}, depth {item.depth}, {state})")
+                lines.append(f"    via {' -> '.join(item.path)}")
+                lines.append(f"    reads {', '.join(str(read) for read in item.reads)}")
+                if item.columns:
+                    lines.append(f"    columns carrying the change: {', '.join(item.columns)}")
+        lines.extend(f"  warning: {warning}" for warning in self.warnings)
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """A Markdown section for the diff's markdown output."""
+        lines = ["### Downstream impact", ""]
+        if not self.affected:
+            lines.append("Nothing downstream reads the changed columns.")
+        else:
+            lines += [
+                "| object | kind | depth | stops working | reads | columns | path |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+            for item in self.affected:
+                reads = ", ".join(f"`{read}`" for read in item.reads)
+                columns = ", ".join(f"`{column}`" for column in item.columns) or "-"
+                stops = "yes" if item.stops_working else "no"
+                path = " → ".join(item.path)
+                lines.append(
+                    f"| `{item.name}` | {item.kind} | {item.depth} | {stops} | {reads} | {columns} | {path} |"
+                )
+        if self.warnings:
+            lines += ["", "Lineage warnings:", ""]
+            lines += [f"- {warning}" for warning in self.warnings]
+        return "\n".join(lines)

@@ -1,0 +1,343 @@
+"""What one SQL statement reads, column by column: sqlglot's qualify, build_scope and lineage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.lineage import Node, lineage, to_node
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.schema import MappingSchema
+
+from lineage.model import LineageWarning
+from lineage.names import table_name
+
+#: The clause of a SELECT a column sits in -> how the query uses it.
+CLAUSE_USE = {
+    "where": "filtered",
+    "having": "filtered",
+    "qualify": "filtered",
+    "joins": "joined",
+    "group": "grouped",
+    "order": "ordered",
+}
+Resolve = Callable[[str], str]
+ColumnsOf = Callable[[str], list[str] | None]
+
+
+@dataclass
+class QueryLineage:
+    """The columns a query produces, the upstream columns each comes from, and the rest it reads."""
+
+    name: str
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    projections: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    uses: set[tuple[str, str, str]] = field(default_factory=set)
+    tables: set[str] = field(default_factory=set)
+    star_tables: set[str] = field(default_factory=set)
+    opaque: bool = False
+    warnings: list[LineageWarning] = field(default_factory=list)
+
+
+def statement_line(statement: exp.Expr) -> int | None:
+    """The first line an identifier of the statement sits on, if the parser recorded it."""
+    for identifier in statement.find_all(exp.Identifier):
+        line = identifier.meta.get("line")
+        if line:
+            return int(line)
+    return None
+
+
+def target_of(
+    statement: exp.Expr, stem: str, dialect: str | None
+) -> tuple[str, str, exp.Query | None, list[str]] | None:
+    """(name, kind, query, declared output columns) of a statement; None if it defines nothing."""
+    declared: list[str] = []
+    target = statement.this if isinstance(statement, exp.Create | exp.Insert) else None
+    if isinstance(target, exp.Schema):
+        declared = [
+            column.name
+            for column in normalize_identifiers(target.copy(), dialect=dialect).expressions
+            if isinstance(column, exp.Identifier | exp.ColumnDef)
+        ]
+        target = target.this
+    if isinstance(statement, exp.Create) and isinstance(target, exp.Table):
+        query = statement.expression if isinstance(statement.expression, exp.Query) else None
+        kind = "view" if str(statement.args.get("kind", "")).upper() == "VIEW" else "table"
+        return table_name(target, dialect), kind, query, declared
+    if isinstance(statement, exp.Insert) and isinstance(target, exp.Table):
+        query = statement.expression if isinstance(statement.expression, exp.Query) else None
+        return table_name(target, dialect), "table", query, declared
+    if isinstance(statement, exp.Query):
+        return table_name(stem, dialect), "model", statement, declared
+    return None
+
+
+def ddl_columns(statement: exp.Expr, dialect: str | None) -> dict[str, str]:
+    """Columns and types a CREATE TABLE (without AS) declares."""
+    schema = statement.this if isinstance(statement, exp.Create) else None
+    if not isinstance(schema, exp.Schema):
+        return {}
+    schema = normalize_identifiers(schema.copy(), dialect=dialect)
+    return {
+        column.name: column.args["kind"].sql(dialect=dialect) if column.args.get("kind") else ""
+        for column in schema.expressions
+        if isinstance(column, exp.ColumnDef)
+    }
+
+
+def referenced_tables(query: exp.Expr, dialect: str | None) -> set[str]:
+    """Names of the physical tables a query reads (CTE names excluded), as the dialect folds them."""
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    return {
+        table_name(table, dialect)
+        for table in query.find_all(exp.Table)
+        if isinstance(table.this, exp.Identifier) and not (not table.db and table.name in ctes)
+    }
+
+
+def analyse(
+    name: str,
+    kind: str,
+    query: exp.Query,
+    *,
+    dialect: str | None,
+    resolve: Resolve,
+    columns_of: ColumnsOf,
+    declared: list[str] | None = None,
+    origin: str | None = None,
+    line: int | None = None,
+) -> QueryLineage:
+    """Column lineage of one query: outputs, their upstream columns, filters/joins, stars."""
+    result = QueryLineage(name=name, kind=kind)
+    query = normalize_identifiers(query.copy(), dialect=dialect)
+    synthetic, schema = _isolate_tables(query, resolve, columns_of)
+    result.tables = set(synthetic.values())
+    result.star_tables = _star_tables(query, synthetic)
+    try:
+        mapping = MappingSchema(dict(schema.items()), dialect=dialect, normalize=False)
+        qualified = qualify(
+            query,
+            dialect=dialect,
+            schema=mapping,
+            validate_qualify_columns=False,
+            identify=False,
+            quote_identifiers=False,
+        )
+        root = build_scope(qualified)
+        if root is None:
+            raise SqlglotError("not a query")
+        unresolved = _check_columns(root, synthetic, schema)
+        if unresolved:
+            result.opaque = True
+            result.warnings.append(
+                LineageWarning(unresolved[1], origin, unresolved[0] or line, name)
+            )
+        _uses(root, synthetic, mapping, dialect, result)
+        _projections(root, qualified, mapping, synthetic, dialect, result)
+    except (SqlglotError, ValueError, KeyError) as error:
+        result.opaque = True
+        result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
+    if declared:
+        if result.columns and len(declared) == len(result.columns):
+            result.projections = {
+                new: result.projections.get(old, set())
+                for new, old in zip(declared, result.columns, strict=True)
+            }
+        result.columns = list(declared)
+    return result
+
+
+def _isolate_tables(
+    query: exp.Expr, resolve: Resolve, columns_of: ColumnsOf
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Rename each physical table to a one-part synthetic name, so one flat schema serves all."""
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    synthetic: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    schema: dict[str, dict[str, str]] = {}
+    for table in list(query.find_all(exp.Table)):
+        if not isinstance(table.this, exp.Identifier) or (not table.db and table.name in ctes):
+            continue
+        canonical = resolve(".".join(part.name for part in table.parts))
+        key = by_name.get(canonical)
+        if key is None:
+            key = by_name[canonical] = f"_{len(by_name)}_"
+            synthetic[key] = canonical
+            known = columns_of(canonical)
+            if known:
+                schema[key] = dict.fromkeys(known, "UNKNOWN")
+        if not table.alias:
+            table.set("alias", exp.TableAlias(this=table.this.copy()))
+        table.set("this", exp.to_identifier(key))
+        table.set("db", None)
+        table.set("catalog", None)
+    return synthetic, schema
+
+
+def _tables_under(node: exp.Expr, synthetic: dict[str, str], ctes: dict[str, exp.Expr]) -> set[str]:
+    """Physical tables a FROM/JOIN source stands for (through CTEs and subqueries)."""
+    found: set[str] = set()
+    for table in node.find_all(exp.Table):
+        if table.name in synthetic:
+            found.add(synthetic[table.name])
+        elif table.name in ctes:
+            found |= _tables_under(ctes.pop(table.name), synthetic, ctes)
+    return found
+
+
+def _star_tables(query: exp.Expr, synthetic: dict[str, str]) -> set[str]:
+    """Tables read through `SELECT *` or `t.*`: these readers see every added or removed column."""
+    found: set[str] = set()
+    ctes = {cte.alias_or_name: cte.this for cte in query.find_all(exp.CTE)}
+    for star in query.find_all(exp.Star):
+        qualifier: str | None = None
+        projection: exp.Expr = star
+        select = star.parent
+        if isinstance(select, exp.Column):
+            qualifier, projection, select = select.table, select, select.parent
+        if not isinstance(select, exp.Select) or projection.arg_key != "expressions":
+            continue
+        sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
+        for source in filter(None, sources):
+            this = source.this
+            if qualifier and this.alias_or_name != qualifier:
+                continue
+            found |= _tables_under(this, synthetic, dict(ctes))
+    return found
+
+
+def _source(scope: Scope, table: str) -> exp.Table | Scope | None:
+    """The source a column qualifier names, looking outwards for correlated references."""
+    current: Scope | None = scope
+    while current is not None:
+        if table in current.sources:
+            source: exp.Table | Scope = current.sources[table]
+            return source
+        current = current.parent
+    return None
+
+
+def _check_columns(
+    root: Scope, synthetic: dict[str, str], schema: dict[str, dict[str, str]]
+) -> tuple[int | None, str] | None:
+    """The first column that names no source or a column its table lacks: (line, reason)."""
+    for scope in root.traverse():
+        named = [key for key in scope.sources if key]
+        aliases = {select.alias_or_name for select in getattr(scope.expression, "selects", [])}
+        for column in scope.columns:
+            line = column.this.meta.get("line") if isinstance(column.this, exp.Identifier) else None
+            if not column.table:
+                if len(named) == 1:
+                    column.set("table", exp.to_identifier(named[0]))
+                    continue
+                if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
+                    continue
+                return line, f"column {column.name} is ambiguous or unknown"
+            source = _source(scope, column.table)
+            if not isinstance(source, exp.Table):
+                continue
+            known = schema.get(source.name)
+            if known is not None and column.name not in known:
+                return line, f"column {column.name} not found in {synthetic[source.name]}"
+    return None
+
+
+def _leaves(
+    node: Node, synthetic: dict[str, str], result: QueryLineage, dialect: str | None
+) -> set[tuple[str, str]]:
+    """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such."""
+    found: set[tuple[str, str]] = set()
+    for leaf in node.walk():
+        if leaf.downstream or not isinstance(leaf.source, exp.Table):
+            continue
+        table = synthetic.get(leaf.source.name)
+        if table is None:
+            continue
+        if leaf.name.endswith("*"):
+            result.star_tables.add(table)
+        elif '"' in leaf.name or "`" in leaf.name or "[" in leaf.name:
+            found.add((table, exp.to_column(leaf.name, dialect=dialect).name))
+        else:
+            found.add((table, leaf.name.rpartition(".")[2]))
+    return found
+
+
+def _clause(column: exp.Column, scope: Scope) -> str | None:
+    """How a column is used in its scope, or None when it only feeds a projection."""
+    node: exp.Expr | None = column
+    how: str | None = None
+    while node is not None and node is not scope.expression:
+        parent = node.parent
+        if isinstance(parent, exp.Window) and node.arg_key in ("partition_by", "order"):
+            how = "windowed"
+        if parent is scope.expression:
+            if node.arg_key == "expressions":
+                return how
+            return CLAUSE_USE.get(node.arg_key or "", "read")
+        node = parent
+    return how
+
+
+def _uses(
+    root: Scope,
+    synthetic: dict[str, str],
+    schema: MappingSchema,
+    dialect: str | None,
+    result: QueryLineage,
+) -> None:
+    """Columns read outside projections: WHERE, JOIN ON, GROUP BY, HAVING, ORDER BY, windows."""
+    for scope in root.traverse():
+        for column in scope.columns:
+            how = _clause(column, scope)
+            if how is None or not column.table:
+                continue
+            source = _source(scope, column.table)
+            if isinstance(source, exp.Table) and source.name in synthetic:
+                result.uses.add((synthetic[source.name], column.name, how))
+            elif isinstance(source, Scope):
+                node = to_node(column.name, source, dialect, schema, trim_selects=False)
+                for table, name in _leaves(node, synthetic, result, dialect):
+                    result.uses.add((table, name, how))
+
+
+def _projections(
+    root: Scope,
+    qualified: exp.Expr,
+    schema: MappingSchema,
+    synthetic: dict[str, str],
+    dialect: str | None,
+    result: QueryLineage,
+) -> None:
+    """Each output column and the upstream columns that flow into it (sqlglot's lineage)."""
+    selects = qualified.selects if isinstance(qualified, exp.Query) else []
+    names = [select.alias_or_name for select in selects if not select.is_star]
+    if any(select.is_star for select in selects):
+        for source in root.sources.values():
+            if isinstance(source, exp.Table) and source.name in synthetic:
+                result.star_tables.add(synthetic[source.name])
+        nodes = {
+            name: lineage(
+                exp.column(exp.to_identifier(name, quoted=True)),
+                qualified,
+                schema,
+                dialect=dialect,
+                scope=root,
+                trim_selects=False,
+                copy=False,
+            )
+            for name in names
+        }
+    else:
+        nodes = lineage(
+            None, qualified, schema, dialect=dialect, scope=root, trim_selects=False, copy=False
+        )
+    result.columns = names
+    result.projections = {
+        name: _leaves(node, synthetic, result, dialect) for name, node in nodes.items()
+    }

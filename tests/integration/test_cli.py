@@ -1,0 +1,59 @@
+"""The `steward token create` and `steward serve --demo` doors."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from service.cli import main
+from service.cli.serve import demo_dir, load_demo
+from service.settings import Settings
+from service.store.db import Database
+from service.store.tables import ProductRow, SubscriptionRow, TokenRow
+from service.usecases.auth import authenticate
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+
+def test_token_create_prints_a_token_that_authenticates_and_is_stored_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["token", "create", "--email", "ada@example.com", "--admin"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    db = Database(Settings(database_url=url))
+    with db.reading() as session:
+        assert authenticate(session, token).is_admin
+        hashes = session.scalars(select(TokenRow.token_hash)).all()
+    assert token not in hashes and len(hashes) == 1
+    db.dispose()
+
+
+def test_token_create_refuses_a_bad_email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    result = CliRunner().invoke(main, ["token", "create", "--email", "nobody"])
+    assert result.exit_code != 0
+    assert "not an email" in result.output
+
+
+def test_the_demo_loads_once_however_often_it_starts(tmp_path: Path) -> None:
+    db = Database(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"))
+    db.migrate()
+    first = load_demo(db, demo_dir(), "http://127.0.0.1:8000")
+    load_demo(db, demo_dir(), "http://127.0.0.1:8000")
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ProductRow)) == 4
+        assert session.scalar(select(func.count()).select_from(SubscriptionRow)) == 4
+        dialects = set(session.scalars(select(ProductRow.dialect)))
+    assert dialects == {"postgres", "snowflake"}
+    assert "curl" in first and "sam.sales@demo.example" in first
+    token = first.split("sam.sales@demo.example", 1)[1].split()[0]
+    with db.reading() as session:
+        assert authenticate(session, token).email == "sam.sales@demo.example"
+    db.dispose()
