@@ -91,6 +91,8 @@ async def _send_one(smtp: aiosmtplib.SMTP, email: Email, sender: str) -> Outcome
         worst = max(exc.recipients, key=lambda r: r.code)
         detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
         return _outcome(email, classify(worst.code, worst.message), detail, worst.code)
+    except (aiosmtplib.SMTPNotSupported, ValueError) as exc:  # e.g. non-ASCII address, no SMTPUTF8
+        return _outcome(email, Status.FAILED, f"{type(exc).__name__}: {exc}")
     except aiosmtplib.SMTPResponseException as exc:
         if exc.code in (421, -1):  # the server is closing the channel: treat as a dropped line
             raise aiosmtplib.SMTPServerDisconnected(f"{exc.code} {exc.message}") from exc

@@ -217,7 +217,15 @@ class NoticeScheduler:
         messages = await asyncio.to_thread(self._claim)
         if not messages:
             return []
-        outcomes = await deliver_batch(messages, self.config.smtp())
+        try:
+            outcomes = await deliver_batch(messages, self.config.smtp())
+        except Exception as exc:  # an unexpected error must not wedge claimed rows: retry them
+            log.exception("delivering %d notices failed", len(messages))
+            detail = f"{type(exc).__name__}: {exc}"
+            outcomes = [
+                Outcome(m.notice_id, "email", Status.TRANSIENT, m.message_id, detail)
+                for m in messages
+            ]
         await asyncio.to_thread(self._record, outcomes, self.clock())
         return outcomes
 
