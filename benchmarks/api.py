@@ -15,11 +15,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from service.settings import Settings
 from service.store.db import Database
@@ -93,24 +97,52 @@ def _line(name: str, times: list[float], floor: float | None) -> str:
 
 
 def run(quick: bool = False) -> list[str]:
-    """Start uvicorn on loopback, seed a product, time the routes; lines with figures."""
+    """Start uvicorn on loopback, seed a product, time the routes; on SQLite, and on PostgreSQL
+    too when STEWARD_TEST_POSTGRES_URL names a server (a scratch database is made and dropped)."""
     subscribers = 100 if quick else 1000
     n_read, n_propose = (100, 10) if quick else (1000, 60)
+    lines = [f"one uvicorn worker on 127.0.0.1, sequential httpx client; {COLUMNS} columns"]
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        _admin, owner = _seed(url, subscribers)
-        port = _free_port()
-        env = {**os.environ, "STEWARD_DATABASE_URL": url, "STEWARD_SCHEDULER": "false"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "service.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"],
-            env=env,
-        )  # fmt: skip
-        try:
-            return _drive(f"http://127.0.0.1:{port}", owner, subscribers, n_read, n_propose)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        lines += _serve_and_drive("SQLite (WAL)", url, subscribers, n_read, n_propose)
+    postgres = os.environ.get("STEWARD_TEST_POSTGRES_URL")
+    if postgres:
+        with _scratch_postgres(postgres) as url:
+            lines += _serve_and_drive("PostgreSQL", url, subscribers, n_read, n_propose)
+    return lines
+
+
+@contextmanager
+def _scratch_postgres(url: str) -> Iterator[str]:
+    name = f"steward_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _serve_and_drive(
+    store: str, url: str, subscribers: int, n_read: int, n_propose: int
+) -> list[str]:
+    _admin, owner = _seed(url, subscribers)
+    port = _free_port()
+    env = {**os.environ, "STEWARD_DATABASE_URL": url, "STEWARD_SCHEDULER": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "service.api.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        lines = _drive(f"http://127.0.0.1:{port}", owner, subscribers, n_read, n_propose)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return [f"-- {store}", *lines]
 
 
 def _drive(base: str, owner: str, subscribers: int, n_read: int, n_propose: int) -> list[str]:
@@ -138,7 +170,6 @@ def _drive(base: str, owner: str, subscribers: int, n_read: int, n_propose: int)
             client.post(f"/change-requests/{response.json()['id']}/withdraw")
     floor_p50 = statistics.median(floor) * 1000
     return [
-        f"one uvicorn worker on 127.0.0.1, SQLite (WAL), sequential httpx client; {COLUMNS} columns",
         _line("floor: GET /health", floor, None),
         _line("GET /products/{name}", read, floor_p50),
         _line(

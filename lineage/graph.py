@@ -47,7 +47,7 @@ class LineageGraph:
         self.dialect = dialect
         self.names = NameIndex(default_schema and table_name(default_schema, dialect))
         self.warnings: list[LineageWarning] = []
-        #: One shared `Read(table, column, "projected")` per column node, made on first use:
+        #: One shared `Read(table, column, "projected")` per column node, made with the node:
         #: large impacts report hundreds of thousands of them.
         self.projected_reads: dict[tuple[str, str], Read] = {}
         if schemas:
@@ -96,6 +96,7 @@ class LineageGraph:
         key = (table, column)
         if key not in self.graph:
             self.graph.add_node(key)
+            self.projected_reads[key] = Read(table, column, "projected")
             if not data["known"] and column not in data["columns"]:
                 data["columns"].append(column)
         return key
@@ -157,7 +158,9 @@ class LineageGraph:
         for sources in (projections or {}).values():
             sources = list(sources)
             inputs |= {table for table, _ in sources}
-        for table in inputs:
+        # Sorted so that edge order, and with it the order impact reports reads in, does
+        # not depend on set iteration order (string hashing varies between processes).
+        for table in sorted(inputs):
             upstream = self._ensure(table)
             self.graph.add_edge(table, name, star=table in stars, opaque=opaque)
             if table in stars or opaque:
@@ -166,15 +169,18 @@ class LineageGraph:
             self._column(name, column)
         for output, sources in (projections or {}).items():
             target = self._column(name, output)
-            for table, column in sources:
+            for table, column in sorted(sources):
                 self.graph.add_edge(self._column(table, column), target)
-        for table, column, how in uses:
+        for table, column, how in sorted(uses):
             key = self._column(table, column)
             edge = self.graph.get_edge_data(key, name)
             if edge is None:
                 self.graph.add_edge(key, name, how={how})
+                edge = self.graph.get_edge_data(key, name)
             else:
                 edge["how"].add(how)
+            # Made here once, so impact can report this use without building anything.
+            edge["reads"] = tuple(Read(table, column, each) for each in sorted(edge["how"]))
         return name
 
     def add_lineage(self, query: QueryLineage, **attributes: Any) -> str:
@@ -284,6 +290,13 @@ class LineageGraph:
             target, kind or "view", None, tables=inputs - {target}, opaque=True, origin=origin
         )
 
+    def _column_name(self, table: str, column: str, dialect: str | None) -> str:
+        """A column as given when the table knows it so (already resolved), else folded."""
+        known = self.columns_of(table)
+        if known and column in known:
+            return column
+        return column_name(column, dialect)
+
     def add_consumer(
         self,
         name: str,
@@ -304,7 +317,9 @@ class LineageGraph:
             if columns is None:
                 stars.add(table)
             else:
-                uses |= {(table, column_name(column, dialect), "read") for column in columns}
+                uses |= {
+                    (table, self._column_name(table, column, dialect), "read") for column in columns
+                }
         if sql is not None:
             try:
                 query = sqlglot.parse_one(sql, read=dialect)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from lineage.graph import LineageGraph
@@ -38,7 +39,9 @@ class _Hit:
     depth: int
     path: tuple[str, ...]
     reads: set[ReadKey] = field(default_factory=set)
-    projected: set[tuple[str, str]] = field(default_factory=set)
+    projected: dict[tuple[str, str], None] = field(default_factory=dict)
+    used: dict[tuple[str, str], tuple[Read, ...]] = field(default_factory=dict)
+    reached: list[tuple[str, str]] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
 
@@ -73,7 +76,7 @@ def impact(
         sorted((_affected(graph, name, hit) for name, hit in merged.items()), key=_order)
     )
     warnings += [w for w in graph.warnings if w.object in merged]
-    return Impact(affected, tuple(warnings))
+    return Impact(affected, tuple(dict.fromkeys(warnings)))
 
 
 def _order(item: Affected) -> tuple[int, str]:
@@ -166,20 +169,23 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
     queue = deque([start])
     paths: dict[str, tuple[str, ...]] = {table: (table,)}
     empty: dict[Any, dict[str, Any]] = {}
+    mark, push, pop = seen.add, queue.append, queue.popleft
     while queue:
-        node = queue.popleft()
+        node = pop()
         path = paths[node[0]]
         for reader in empty if added else succ.get(node, empty):
             if reader not in seen:
-                seen.add(reader)
+                mark(reader)
                 if type(reader) is tuple:
-                    queue.append(reader)
-                    name = reader[0]
-                else:
-                    name = reader
-                if name not in hits:
-                    found = hits[name] = _Hit(len(path), (*path, name))
-                    paths[name] = found.path
+                    push(reader)
+                    found = hits.get(reader[0])
+                    if found is None:
+                        found = hits[reader[0]] = _Hit(len(path), (*path, reader[0]))
+                        paths[reader[0]] = found.path
+                    found.reached.append(reader)
+                elif reader not in hits:
+                    found = hits[reader] = _Hit(len(path), (*path, reader))
+                    paths[reader] = found.path
         wide_readers = nodes[node[0]].get("wide")
         if wide_readers:
             _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
@@ -188,19 +194,24 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
 
 
 def _collect_reads(graph: LineageGraph, hits: dict[str, _Hit], seen: set[Any]) -> None:
-    """For each object reached, the carrying columns it reads and the outputs they reach."""
+    """For each object reached, the carrying columns it reads and the outputs they reach.
+
+    Dicts, not sets, hold what is found: they keep the graph's (deterministic) order, so
+    the reads need no sorting, and they hold the graph's own node keys, so nothing is built.
+    """
     pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
-    nodes: dict[Any, dict[str, Any]] = graph.graph._node
+    empty: dict[Any, dict[str, Any]] = {}
+    carries = seen.__contains__
     for name, found in hits.items():
-        for output in nodes[name]["columns"]:
-            key = (name, output)
-            if key in seen:
-                found.columns.add(output)
-                found.projected.update(seen.intersection(pred.get(key, ())))
-        for upstream in seen.intersection(pred[name]):
+        reached = found.reached
+        if reached:
+            found.columns.update(key[1] for key in reached)
+            upstream_columns = chain.from_iterable(pred.get(key, empty) for key in reached)
+            found.projected.update(dict.fromkeys(filter(carries, upstream_columns)))
+        edges = pred[name]
+        for upstream in filter(carries, edges):
             if type(upstream) is tuple:
-                hows = pred[name][upstream]["how"]
-                found.reads.update((upstream[0], upstream[1], how) for how in hows)
+                found.used[upstream] = edges[upstream]["reads"]
 
 
 def _carry_wide(
@@ -229,6 +240,7 @@ def _carry_wide(
             if key not in seen:
                 seen.add(key)
                 queue.append(key)
+                found.reached.append(key)
 
 
 def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
@@ -242,6 +254,7 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
             found.depth, found.path = hit.depth, hit.path
         found.reads |= hit.reads
         found.projected |= hit.projected
+        found.used |= hit.used
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
 
@@ -256,22 +269,15 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
         columns = tuple(c for c in order if c in hit.columns) + tuple(
             sorted(hit.columns.difference(order))
         )
-    # Reads are built with tuple.__new__ and sorted as plain tuples: on large impacts they
-    # outnumber the objects a hundred to one, so this stays at C level where it can.
-    make = tuple.__new__
-    reads = [make(Read, read) for read in hit.reads]
-    cache = graph.projected_reads
-    reads += [
-        cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
-        for node in hit.projected
-    ]
-    if any(read[1] is None for read in reads):
-        reads.sort(key=_read_key)
-    else:
-        reads.sort()
+    # Reads of projections come from one shared Read per column node; on large impacts they
+    # outnumber the objects a hundred to one. Order: table-level and wide reads (sorted),
+    # then projected columns, then other uses, each in the graph's order.
+    reads = [Read(*read) for read in sorted(hit.reads, key=_read_key)]
+    reads.extend(map(graph.projected_reads.__getitem__, hit.projected))
+    reads.extend(chain.from_iterable(hit.used.values()))
     return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
 
 
-def _read_key(read: Read) -> tuple[str, str, str]:
+def _read_key(read: ReadKey) -> tuple[str, str, str]:
     """Sort reads by table, column (a table-level read first), how."""
-    return read.table, read.column or "", read.how
+    return read[0], read[1] or "", read[2]

@@ -107,7 +107,9 @@ def _apply(
     first = params[0] if params else None
     if rule.args is Args.LENGTH and first is not None:
         length = _number(first)
-        if first.upper() in UNBOUNDED_WORDS or (rule.max_length and length == rule.max_length):
+        if first.upper() in UNBOUNDED_WORDS or (
+            rule.max_length and (length or 0) >= rule.max_length
+        ):
             length = None
     elif rule.args is Args.DECIMAL and first is not None:
         precision = _number(first)
@@ -125,7 +127,7 @@ def _apply(
                 fields += (reader.field(e),)
             elif isinstance(e, exp.DataType):
                 args += (reader.read(e),)
-    if rule.args is Args.LENGTH and rule.max_length and length == rule.max_length:
+    if rule.args is Args.LENGTH and rule.max_length and (length or 0) >= rule.max_length:
         length = None
     return ColumnType(
         name=name,

@@ -135,13 +135,23 @@ def parse_ddl(
         )
     if not sql.strip():
         raise SchemaParseError("empty input: no SQL to read", dialect=name, source=source)
+    text = GO.sub(";", sql) if name in BATCH_SEPARATED else sql  # sqlcmd's GO is not T-SQL
+    return read_statements(_parse(text, name, source), name, sql=sql, source=source)
+
+
+def read_statements(
+    statements: list[exp.Expression], dialect: str, *, sql: str = "", source: str | None = None
+) -> Schema:
+    """The Schema declared by statements sqlglot already parsed (`sql` locates errors).
+
+    The statements' trees are consumed: identifiers in defaults and checks are rewritten.
+    """
+    name = resolve_dialect(dialect)
     script = _Script(sql, name, source)
     comments: list[exp.Comment] = []
     column_fold, table_fold = folds(name)
     types = reader_for(name, column_fold)
-    if name in BATCH_SEPARATED:
-        sql = GO.sub(";", sql)  # sqlcmd's batch separator is not T-SQL
-    for statement in _parse(sql, name, source):
+    for statement in statements:
         if isinstance(statement, exp.Create):
             _create(script, statement, types)
         elif isinstance(statement, exp.Alter):

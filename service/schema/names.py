@@ -11,6 +11,8 @@ from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 from service.errors import SchemaParseError
 
 GENERIC = "generic"
+# Common names of engines that sqlglot spells differently.
+ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "synapse": "tsql"}
 Fold = Callable[[str, bool], str]
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -37,6 +39,7 @@ def dialect_names() -> list[str]:
 def resolve_dialect(dialect: str | None) -> str:
     """The canonical dialect name for a user's spelling; unknown names raise SchemaParseError."""
     name = (dialect or GENERIC).strip().lower()
+    name = ALIASES.get(name, name)
     if name in _known():
         return name
     raise SchemaParseError(

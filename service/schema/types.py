@@ -33,7 +33,8 @@ class Rule:
     """How one sqlglot type reads in a dialect: canonical name, family and argument defaults.
 
     `precision`/`scale`/`length` are the values used when the DDL omits the arguments;
-    `max_length` is the length at which a string is as good as unbounded.
+    `max_length` is the length from which a string is as good as unbounded (Snowflake's
+    VARCHAR(16777216) is its VARCHAR; newer accounts accept up to 134217728, also unbounded).
     """
 
     name: str

@@ -103,6 +103,19 @@ def current_version_row(session: Session, product_id: int) -> VersionRow:
     return row
 
 
+def current_version_number(session: Session, product_id: int) -> str:
+    """A product's newest version number, without loading its schema."""
+    row = session.execute(
+        select(VersionRow.major, VersionRow.minor, VersionRow.patch)
+        .where(VersionRow.product_id == product_id)
+        .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+        .limit(1)
+    ).first()
+    if row is None:  # every product is created with 1.0.0
+        raise NotFound("product has no version", product_id=product_id)
+    return f"{row[0]}.{row[1]}.{row[2]}"
+
+
 def current_versions(session: Session, product_ids: Sequence[int]) -> dict[int, VersionRow]:
     """The newest version of each of these products."""
     best: dict[int, VersionRow] = {}
@@ -121,6 +134,27 @@ def subscription_rows(session: Session, product_id: int) -> Sequence[Subscriptio
         .where(SubscriptionRow.product_id == product_id)
         .order_by(SubscriptionRow.id)
     ).all()
+
+
+def subscription_reads(
+    session: Session, product_id: int
+) -> list[tuple[int, str, frozenset[str] | None, bool]]:
+    """(id, consumer email, columns read or None for all, all_changes) of each subscription.
+
+    Plain rows, not ORM objects: a product may have thousands of subscribers.
+    """
+    rows = session.execute(
+        select(
+            SubscriptionRow.id,
+            PrincipalRow.email,
+            SubscriptionRow.columns,
+            SubscriptionRow.all_changes,
+        )
+        .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
+        .where(SubscriptionRow.product_id == product_id)
+        .order_by(SubscriptionRow.id)
+    )
+    return [(i, e, frozenset(c) if c else None, bool(a)) for i, e, c, a in rows]
 
 
 def open_change_request(session: Session, product_id: int) -> ChangeRequestRow | None:
@@ -199,7 +233,7 @@ def to_version(row: VersionRow) -> Version:
     )
 
 
-def to_product(row: ProductRow, current: VersionRow) -> Product:
+def to_product(row: ProductRow, current: VersionRow | str) -> Product:
     """The domain value of a product row with its current version."""
     return Product(
         id=row.id,
@@ -212,7 +246,7 @@ def to_product(row: ProductRow, current: VersionRow) -> Product:
         sunset_period=row.sunset_period,
         require_distinct_approver=row.require_distinct_approver,
         defining_sql=row.defining_sql,
-        current_version=current.version,
+        current_version=current if isinstance(current, str) else current.version,
         created_at=row.created_at,
     )
 

@@ -68,10 +68,7 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    subs = [
-        (s.id, s.consumer.email, frozenset(s.columns) if s.columns else None, s.all_changes)
-        for s in q.subscription_rows(session, row.id)
-    ]
+    subs = q.subscription_reads(session, row.id)
     lineage = lineage_impact(changes, old, row.name) if lineage_impact else None
     impact = compute_impact(changes, old, subs, _downstream(session, row), lineage)
     bump = data["bump"]

@@ -40,13 +40,17 @@ def _recipients(
     ]
     found: dict[tuple[str, str], int | None] = {}
     if wanted:
-        subs = session.scalars(select(SubscriptionRow).where(SubscriptionRow.id.in_(wanted)))
-        for sub in subs:
-            for channel in sub.channels:
+        subs = session.execute(
+            select(SubscriptionRow.consumer_id, PrincipalRow.email, SubscriptionRow.channels)
+            .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
+            .where(SubscriptionRow.id.in_(wanted))
+        )
+        for consumer_id, email, channels in subs:
+            for channel in channels:
                 if channel == EMAIL:
-                    found.setdefault((EMAIL, sub.consumer.email), sub.consumer_id)
+                    found.setdefault((EMAIL, email), consumer_id)
                 else:
-                    found.setdefault((WEBHOOK, channel), sub.consumer_id)
+                    found.setdefault((WEBHOOK, channel), consumer_id)
     for product in impact.get("downstream_products", []):
         if breaking_only and not product.get("breaking"):
             continue

@@ -136,7 +136,7 @@ def list_products(session: Session) -> list[Product]:
 def get_product(session: Session, name: str) -> Product:
     """One product with its current version."""
     row = q.product_row(session, name)
-    return q.to_product(row, q.current_version_row(session, row.id))
+    return q.to_product(row, q.current_version_number(session, row.id))
 
 
 def list_versions(session: Session, name: str) -> list[Version]:

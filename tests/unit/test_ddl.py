@@ -348,3 +348,21 @@ def test_the_fast_column_constructor_builds_the_same_frozen_column() -> None:
     assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     with pytest.raises(AttributeError):
         fast.name = "b"  # type: ignore[misc]
+
+
+def test_read_statements_reads_trees_sqlglot_already_parsed() -> None:
+    import sqlglot
+
+    from service.schema.ddl import read_statements
+
+    parsed = [s for s in sqlglot.parse("CREATE TABLE t (A INT NOT NULL)", read="snowflake") if s]
+    schema = read_statements(parsed, "snowflake")
+    assert schema == parse_ddl("create table T (a int not null)", "snowflake")
+
+
+@pytest.mark.parametrize(
+    ("alias", "dialect"),
+    [("PostgreSQL", "postgres"), ("sqlserver", "tsql"), (" Snowflake ", "snowflake")],
+)
+def test_common_engine_names_resolve_to_sqlglot_dialects(alias: str, dialect: str) -> None:
+    assert parse_ddl("CREATE TABLE t (a INT)", alias).dialect == dialect

@@ -239,3 +239,23 @@ def test_parse_schema_sniffs_contracts_and_ddl(fixtures_dir: Path) -> None:
     assert parse_schema("CREATE TABLE t (a INT)", dialect="mysql").dialect == "mysql"
     as_json = '{"apiVersion": "v3.0.2", "kind": "DataContract", "id": "x", "version": "1", "status": "a", "schema": [{"name": "t"}]}'
     assert parse_schema(as_json, dialect="postgres").tables[0].name == "t"
+
+
+CONTRACTS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "contracts").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=[p.name for p in CONTRACTS])
+def test_every_sample_contract_validates_and_reads(path: Path) -> None:
+    schema = parse_contract(path.read_text(), source=path.name)
+    assert schema.tables and all(t.columns for t in schema.tables)
+    assert all(c.type.family is not F.OTHER for t in schema.tables for c in t.columns)
+
+
+def test_bigquery_physical_types_of_a_contract_read_nested_fields(fixtures_dir: Path) -> None:
+    t = parse_contract((fixtures_dir / "contracts" / "events.odcs.yaml").read_text()).tables[0]
+    assert t.name == "web.events"
+    by = {c.name: c for c in t.columns}
+    assert by["occurred_at"].type.family is F.TIMESTAMP_TZ
+    assert [n for n, _ in by["page"].type.fields] == ["url", "title"]
+    assert by["revenue"].type.precision == 38 and by["revenue"].type.scale == 9
+    assert t.partition_by == ("occurred_at",)

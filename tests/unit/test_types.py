@@ -35,7 +35,7 @@ SYNONYMS = [
     ("postgres", ["JSONB", "jsonb"]),
     ("snowflake", ["INT", "INTEGER", "NUMBER", "NUMBER(38,0)", "DECIMAL(38,0)", "NUMERIC"]),
     ("snowflake", ["BIGINT", "SMALLINT", "TINYINT", "BYTEINT", "DECIMAL", "NUMBER(38)"]),
-    ("snowflake", ["VARCHAR", "STRING", "TEXT", "VARCHAR(16777216)"]),
+    ("snowflake", ["VARCHAR", "STRING", "TEXT", "VARCHAR(16777216)", "VARCHAR(134217728)"]),
     ("snowflake", ["FLOAT", "DOUBLE", "REAL", "FLOAT8", "DOUBLE PRECISION"]),
     ("snowflake", ["TIMESTAMP", "TIMESTAMP_NTZ", "TIMESTAMP_NTZ(9)", "DATETIME"]),
     ("snowflake", ["TIMESTAMP_LTZ", "TIMESTAMP_LTZ(9)"]),

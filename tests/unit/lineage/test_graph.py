@@ -168,3 +168,29 @@ def test_json_that_is_neither_manifest_nor_event_is_a_warning(tmp_path: Path) ->
         ("bad.ndjson", 2),
         ("other.json", 1),
     ]
+
+
+def test_consumer_columns_given_as_resolved_names_keep_their_case() -> None:
+    graph = LineageGraph("postgres", schemas={"shop.orders": {"OrderId": "int", "amount": "int"}})
+    graph.add_consumer("bi", reads={"shop.orders": ["OrderId", "AMOUNT"]})
+    found = impact(graph, [ColumnChange("shop.orders", "OrderId", "column_removed")])
+    assert found.names() == {"bi"}
+    assert _names(graph, ColumnChange("shop.orders", "amount", "column_removed")) == {"bi"}
+
+
+def test_several_changes_merge_into_one_entry_per_object_with_the_nearest_path() -> None:
+    graph = LineageGraph("postgres", schemas=ORDERS)
+    graph.add_sql("big", "create view big as select amount, status from orders")
+    graph.add_sql("top", "create view top as select amount from big")
+    found = impact(
+        graph,
+        [
+            ColumnChange("shop.orders", "amount", "column_type_narrowed"),
+            ColumnChange("shop.orders", "status", "column_removed"),
+        ],
+    )
+    assert [(a.name, a.depth, a.stops_working, a.columns) for a in found.affected] == [
+        ("big", 1, True, ("amount", "status")),
+        ("top", 2, True, ("amount",)),
+    ]
+    assert len(found.warnings) == len(set(found.warnings))

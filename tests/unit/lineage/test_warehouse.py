@@ -166,8 +166,8 @@ def test_the_impact_renders_as_json_text_and_markdown(postgres: LineageGraph) ->
             "name": "analytics.order_totals",
             "kind": "view",
             "reads": [
-                {"table": "shop.customers", "column": "country", "how": "grouped"},
                 {"table": "shop.customers", "column": "country", "how": "projected"},
+                {"table": "shop.customers", "column": "country", "how": "grouped"},
             ],
             "columns": ["country"],
             "depth": 1,
