@@ -22,3 +22,7 @@ main.add_command(diff_command)
 main.add_command(lineage_command)
 main.add_command(serve)
 main.add_command(token)
+
+from service.cli.scheduler import scheduler  # noqa: E402
+
+main.add_command(scheduler)

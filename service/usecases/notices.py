@@ -177,4 +177,6 @@ def publish(session: Session, product: ProductRow, cr: ChangeRequestRow, now: da
         raise Conflict(
             f"version {number} of {product.name!r} was published concurrently", version=str(number)
         ) from exc
-    write_notices(session, cr, NoticeKind.RELEASED.value, now)
+    # A breaking release asks readers to migrate off the old version before its sunset.
+    kind = NoticeKind.MIGRATION if cr.breaking else NoticeKind.RELEASED
+    write_notices(session, cr, kind.value, now)

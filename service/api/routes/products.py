@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from service.api.deprecation import deprecation_headers
 from service.api.deps import Caller, Ctx
 from service.api.schemas import ProductIn, ProductOut, VersionDetailOut, VersionOut
 from service.usecases import products as uc
@@ -65,8 +66,11 @@ def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
     response_model=VersionDetailOut,
     response_model_by_alias=True,
 )
-def get_version(name: str, version: str, ctx: Ctx, _actor: Caller) -> VersionDetailOut:
+def get_version(
+    name: str, version: str, ctx: Ctx, _actor: Caller, response: Response
+) -> VersionDetailOut:
     """One version (or `current`): its schema as JSON and as DDL in the product's dialect."""
     with ctx.db.reading() as session:
         found, ddl = uc.get_version(session, name, version)
+        response.headers.update(deprecation_headers(name, found, uc.list_versions(session, name)))
     return VersionDetailOut.model_validate({**asdict(found), "ddl": ddl})

@@ -1,0 +1,126 @@
+"""Deliver a notice as a signed JSON POST (Slack-compatible `text`) and verify such signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from notifications.message import Message, Outcome, Status, iso_utc
+from notifications.render import subject
+
+SIGNATURE_HEADER = "X-Steward-Signature"
+TIMESTAMP_HEADER = "X-Steward-Timestamp"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def payload(message: Message, *, now: datetime) -> dict[str, Any]:
+    """The JSON body: the notice's fields plus a one-paragraph `text` for Slack-style receivers."""
+    changes = [
+        {
+            "target": c.target,
+            "table": c.table,
+            "column": c.column,
+            "kind": c.kind,
+            "verdict": c.verdict,
+            "reason": c.reason,
+            "before": c.before,
+            "after": c.after,
+        }
+        for c in message.changes
+    ]
+    lines = [f"*{subject(message)}*"]
+    lines += [f"• `{c.target}` ({c.verdict}): {c.reason}" for c in message.changes]
+    if message.touched:
+        lines.append("Touches your: " + ", ".join(f"`{t}`" for t in message.touched))
+    lines.append(f"Acknowledge: {message.acknowledge_url}")
+    return {
+        "text": "\n".join(lines),
+        "notice_id": message.notice_id,
+        "message_id": message.message_id,
+        "kind": message.kind.value,
+        "product": message.product,
+        "old_version": message.old_version,
+        "new_version": message.new_version,
+        "proposed_at": _iso(message.proposed_at),
+        "effective_at": _iso(message.effective_at),
+        "sunset_at": _iso(message.sunset_at),
+        "changes": changes,
+        "touched": list(message.touched),
+        "acknowledge_url": message.acknowledge_url,
+        "sent_at": iso_utc(now),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso_utc(moment) if moment is not None else None
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value: `sha256=` and the hex HMAC-SHA256 of the body.
+
+    >>> sign("s3cret", b"{}")
+    'sha256=adbde1ce40c89c14215687d5d762a47df6dfaefcfad61e2e86718ffc8498571b'
+    """
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether a received `X-Steward-Signature` header matches the body (constant-time compare).
+
+    >>> body = b'{"kind": "sunset"}'
+    >>> verify_signature("s3cret", body, sign("s3cret", body))
+    True
+    >>> verify_signature("s3cret", body + b" ", sign("s3cret", body))
+    False
+    """
+    if not header or not header.startswith("sha256="):
+        return False
+    return hmac.compare_digest(sign(secret, body), header)
+
+
+def classify(status_code: int) -> Status:
+    """An HTTP status as an outcome: 2xx delivered; 408, 429 and 5xx transient; other failed.
+
+    >>> classify(204), classify(429), classify(503), classify(404)
+    (<Status.DELIVERED: 'delivered'>, <Status.TRANSIENT: 'transient'>, <Status.TRANSIENT: 'transient'>, <Status.FAILED: 'failed'>)
+    """
+    if 200 <= status_code < 300:
+        return Status.DELIVERED
+    if status_code in (408, 429) or status_code >= 500:
+        return Status.TRANSIENT
+    return Status.FAILED
+
+
+async def post_notice(
+    client: httpx.AsyncClient, message: Message, *, now: datetime | None = None
+) -> Outcome:
+    """POST one notice to its webhook; never raises, the outcome says what happened."""
+    if not message.webhook_url or not message.webhook_secret:
+        raise ValueError(f"notice {message.notice_id} has no webhook URL and secret")
+    moment = now or datetime.now(UTC)
+    body = json.dumps(payload(message, now=moment), separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(message.webhook_secret, body),
+        TIMESTAMP_HEADER: str(int(moment.timestamp())),
+        IDEMPOTENCY_HEADER: message.message_id,
+        "User-Agent": "steward-notices",
+    }
+    try:
+        response = await client.post(message.webhook_url, content=body, headers=headers)
+    except httpx.TransportError as exc:
+        return _outcome(message, Status.TRANSIENT, f"{type(exc).__name__}: {exc}", None)
+    status = classify(response.status_code)
+    detail = f"{response.status_code} {response.reason_phrase}".strip()
+    if status is not Status.DELIVERED and response.text:
+        detail += f": {response.text[:200]}"
+    return _outcome(message, status, detail, response.status_code)
+
+
+def _outcome(message: Message, status: Status, detail: str, code: int | None) -> Outcome:
+    return Outcome(message.notice_id, "webhook", status, message.message_id, detail, code)
