@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.cli.demo_mail import demo_mail_sink
 from service.domain import Principal
 from service.errors import NotFound
 from service.settings import Settings
@@ -182,7 +183,13 @@ def serve(host: str | None, port: int | None, demo: bool) -> None:
     updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=updates)
     app = create_app(settings)
-    if demo:
-        base = f"http://{settings.host}:{settings.port}"
-        click.echo(load_demo(app.state.steward.db, demo_dir(), base))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    if not demo:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        return
+    base = f"http://{settings.host}:{settings.port}"
+    click.echo(load_demo(app.state.steward.db, demo_dir(), base))
+    mail_dir = Path(".steward") / "demo-mail"
+    with demo_mail_sink(mail_dir) as sink:
+        if sink:
+            click.echo(f"Notices are delivered to a local mail sink on {sink}; see {mail_dir}/\n")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
