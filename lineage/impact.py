@@ -45,9 +45,18 @@ class _Hit:
 
 
 def impact(
-    graph: LineageGraph, changes: Iterable[ColumnChange], *, include_compatible: bool = False
+    graph: LineageGraph,
+    changes: Iterable[ColumnChange],
+    *,
+    include_compatible: bool = False,
+    all_warnings: bool = False,
 ) -> Impact:
     """Every object the changes reach, nearest first, with reads, tainted columns and a path.
+
+    The warnings say which graph objects were taken to denote a changed table by a partial
+    name, then what lineage could not resolve: about the affected objects and about no
+    object in particular (a malformed document, a cycle), or, with `all_warnings`, all of
+    it (anything unresolved may hide a reader, so a CI gate should show everything).
 
     >>> g = LineageGraph("postgres", schemas={"shop.orders": {"id": "int", "total": "int"}})
     >>> g.add_sql("big", "CREATE VIEW big AS SELECT id FROM shop.orders WHERE total > 10")
@@ -73,8 +82,10 @@ def impact(
     affected = tuple(
         sorted((_affected(graph, name, hit) for name, hit in merged.items()), key=_order)
     )
-    warnings += [w for w in graph.warnings if w.object in merged]
-    return Impact(affected, tuple(warnings))
+    warnings += [
+        w for w in graph.warnings if all_warnings or w.object is None or w.object in merged
+    ]
+    return Impact(affected, tuple(dict.fromkeys(warnings)))
 
 
 def _order(item: Affected) -> tuple[int, str]:
@@ -83,16 +94,24 @@ def _order(item: Affected) -> tuple[int, str]:
 
 
 def _match_tables(graph: LineageGraph, table: str, warnings: list[LineageWarning]) -> list[str]:
-    """Graph objects a changed table may be: exact, partial references to it, or its one completion."""
+    """Every graph object that denotes a changed table: itself, partial references, completions.
+
+    A partial reference (`orders` for `shop.orders`) and a completion (`analytics.raw.orders`,
+    a dbt source, for `raw.orders`) both denote the table when its trailing parts match; a
+    completion counts only when it is the one such object. Each non-exact match is a warning.
+    """
     related = graph.names.related(table)
     exact = [table] if table in graph.graph else []
     shorter = sorted(name for name in related if name != table and is_suffix(name, table))
     longer = sorted(name for name in related if name != table and is_suffix(table, name))
-    if not exact and not shorter and len(longer) == 1:
-        shorter = longer
-    for name in shorter:
-        warnings.append(LineageWarning(f"{name} matched {table} by a partial name", object=name))
-    return exact + shorter
+    matched = shorter + (longer if len(longer) == 1 else [])
+    warnings += [
+        LineageWarning(
+            f"{name} taken as the changed table {table} (partial name match)", object=name
+        )
+        for name in matched
+    ]
+    return exact + matched
 
 
 def _match_column(graph: LineageGraph, table: str, column: str | None) -> str | None:
@@ -269,7 +288,7 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
     # outnumber the objects a hundred to one. Order: table-level and wide reads (sorted),
     # then projected columns, then other uses, each in the graph's order.
     make = tuple.__new__
-    reads = [make(Read, read) for read in sorted(hit.reads, key=_read_key)]
+    reads = [make(Read, read) for read in sorted(_one_read_each(hit), key=_read_key)]
     cache = graph.projected_reads
     reads += [
         cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
@@ -278,6 +297,25 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
     for node, hows in hit.used.items():
         reads += [make(Read, (*node, how)) for how in sorted(hows)]
     return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
+
+
+#: Reads through "every column" (``SELECT *``, a table-level reader): the weakest account.
+_WIDE = frozenset({"star", "all"})
+
+
+def _one_read_each(hit: _Hit) -> set[ReadKey]:
+    """The hit's reads without a wide read of a column it also reads by name.
+
+    A star view's output column is projected from its upstream column *and* read by the
+    star; the named read says more, so it takes precedence (one read per column and how).
+    """
+    reads = hit.reads
+    wide = [read for read in reads if read[2] in _WIDE and read[1] is not None]
+    if not wide:
+        return reads
+    named = {(t, c) for t, c, how in reads if how not in _WIDE}
+    named.update(hit.projected, hit.used)
+    return reads.difference(read for read in wide if (read[0], read[1]) in named)
 
 
 def _read_key(read: ReadKey) -> tuple[str, str, str]:

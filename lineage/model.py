@@ -128,14 +128,50 @@ class Impact:
                 "| --- | --- | --- | --- | --- | --- | --- |",
             ]
             for item in self.affected:
-                reads = ", ".join(f"`{read}`" for read in item.reads)
-                columns = ", ".join(f"`{column}`" for column in item.columns) or "-"
+                reads = ", ".join(_code(str(read)) for read in item.reads)
+                columns = ", ".join(_code(column) for column in item.columns) or "-"
                 stops = "yes" if item.stops_working else "no"
-                path = " → ".join(item.path)
+                path = " → ".join(_cell(name) for name in item.path)
                 lines.append(
-                    f"| `{item.name}` | {item.kind} | {item.depth} | {stops} | {reads} | {columns} | {path} |"
+                    f"| {_code(item.name)} | {item.kind} | {item.depth} | {stops} | {reads}"
+                    f" | {columns} | {path} |"
                 )
         if self.warnings:
             lines += ["", "Lineage warnings:", ""]
-            lines += [f"- {warning}" for warning in self.warnings]
+            lines += [f"- {_cell(str(warning))}" for warning in self.warnings]
         return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    r"""Text safe in a Markdown table cell: pipes, backticks and backslashes escaped.
+
+    >>> print(_cell("a|b `c`"))
+    a\|b \`c\`
+    """
+    return "".join(f"\\{char}" if char in _MARKUP else char for char in text)
+
+
+def _code(text: str) -> str:
+    r"""Text as a code span in a Markdown table cell (a pipe escaped, backticks fenced).
+
+    >>> print(_code("a|b"), _code("a`b"))
+    `a\|b` `` a`b ``
+    """
+    text = text.replace("|", "\\|")
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (_longest_run(text) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _longest_run(text: str) -> int:
+    """The length of the longest run of backticks in text."""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+#: Characters that would end a table cell, open a code span or escape the next character.
+_MARKUP = frozenset("\\|`")

@@ -14,7 +14,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from lineage.model import LineageWarning
-from lineage.names import table_name
+from lineage.names import fold_columns, table_name
 
 #: The clause of a SELECT a column sits in -> how the query uses it.
 CLAUSE_USE = {
@@ -61,7 +61,7 @@ def target_of(
     target = statement.this if isinstance(statement, exp.Create | exp.Insert) else None
     if isinstance(target, exp.Schema):
         declared = [
-            column.name
+            fold_columns(column, dialect).name
             for column in normalize_identifiers(target.copy(), dialect=dialect).expressions
             if isinstance(column, exp.Identifier | exp.ColumnDef)
         ]
@@ -85,7 +85,9 @@ def ddl_columns(statement: exp.Expr, dialect: str | None) -> dict[str, str]:
         return {}
     schema = normalize_identifiers(schema.copy(), dialect=dialect)
     return {
-        column.name: column.args["kind"].sql(dialect=dialect) if column.args.get("kind") else ""
+        fold_columns(column.this, dialect).name: column.args["kind"].sql(dialect=dialect)
+        if column.args.get("kind")
+        else ""
         for column in schema.expressions
         if isinstance(column, exp.ColumnDef)
     }
@@ -117,6 +119,7 @@ def analyse(
     result = QueryLineage(name=name, kind=kind)
     query = normalize_identifiers(query.copy(), dialect=dialect)
     synthetic, schema = _isolate_tables(query, resolve, columns_of)
+    fold_columns(query, dialect)
     result.tables = set(synthetic.values())
     result.star_tables = _star_tables(query, synthetic)
     try:
