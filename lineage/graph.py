@@ -21,7 +21,8 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from lineage.model import LineageWarning, Read
 from lineage.names import NameIndex, column_name, table_name
-from lineage.sql import QueryLineage, analyse, ddl_columns, statement_line, target_of
+from lineage.sql import QueryLineage, analyse
+from lineage.statements import ddl_columns, statement_line, statements, target_of
 
 _NAME = r"([\w.\"`\[\]$]+)"
 _REFERENCE = re.compile(rf"\b(?:from|join)\s+{_NAME}", re.IGNORECASE)
@@ -30,6 +31,10 @@ _DEFINES = re.compile(
     rf"|insert\s+(?:into\s+)?){_NAME}",
     re.IGNORECASE,
 )
+#: Names a query defines for itself (CTEs), which a FROM may name but are no tables.
+_LOCAL = re.compile(r"\b(\w+)\s+as\s*\(", re.IGNORECASE)
+#: Words that follow FROM or JOIN without naming a table.
+_NOT_TABLES = frozenset({"lateral", "unnest", "select", "table", "only", "flatten"})
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -226,6 +231,9 @@ class LineageGraph:
         origin: str | None = None,
     ) -> str | None:
         """Add what one parsed statement defines (DDL, view, CTAS, INSERT ... SELECT, SELECT)."""
+        if isinstance(statement, exp.Command) and _DEFINES.search(statement.sql(dialect)):
+            error = SqlglotError("unsupported syntax")
+            return self.add_unparsed(stem, statement.sql(dialect), dialect, error, origin=origin)
         target = target_of(statement, stem, dialect)
         if target is None:
             return None
@@ -250,13 +258,18 @@ class LineageGraph:
     ) -> list[str]:
         """Add every object a SQL text defines; a bare SELECT is named `name`. Returns the names."""
         dialect = dialect or self.dialect
-        try:
-            statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-        except (ParseError, SqlglotError) as error:
-            return [self.add_unparsed(name, sql, dialect, error, kind=kind, origin=origin)]
-        defined = []
-        for statement in statements:
-            added = self.add_statement(statement, name, dialect, kind=kind, origin=origin)
+        defined: list[str] = []
+        added: str | None
+        for statement in statements(sql, dialect):
+            if statement.expression is None:
+                error = statement.error or SqlglotError("does not parse")
+                added = self.add_unparsed(
+                    name, statement.text, dialect, error, kind=kind, origin=origin
+                )
+            else:
+                added = self.add_statement(
+                    statement.expression, name, dialect, kind=kind, origin=origin
+                )
             if added:
                 defined.append(added)
         return defined
@@ -278,7 +291,12 @@ class LineageGraph:
         code = _COMMENT.sub(" ", sql)
         defines = _DEFINES.search(code)
         target = self.resolve(table_name(defines.group(1) if defines else name, dialect))
-        inputs = {self.resolve(table_name(found, dialect)) for found in _REFERENCE.findall(code)}
+        local = {found.casefold() for found in _LOCAL.findall(code)} | _NOT_TABLES
+        inputs = {
+            self.resolve(table_name(found, dialect))
+            for found in _REFERENCE.findall(code)
+            if found.casefold() not in local
+        }
         self.warnings.append(
             LineageWarning(f"does not parse: {reason}", origin or name, line, target)
         )
