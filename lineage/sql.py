@@ -214,7 +214,7 @@ def _leaves(
     stack = [node]
     while stack:
         leaf = stack.pop()
-        if isinstance(leaf.source, exp.Lateral):
+        if isinstance(leaf.source, exp.Lateral) and isinstance(leaf.source.this, exp.Subquery):
             found |= _lateral_leaves(leaf, synthetic)
             continue
         stack += leaf.downstream

@@ -85,9 +85,7 @@ def test_snowflake_variant_access_flatten_merge_and_a_quoted_column() -> None:
     change = ColumnChange("RAW.EVENTS.CLICKS", "PAYLOAD", "column_type_changed")
     assert _carried("snowflake", change) == {
         "ANALYTICS.CLICK_SUMMARY": ("PAYLOAD",),
-        # FLATTEN's `value` is a table function's output: sqlglot's lineage stops there,
-        # so TAG is read (the object is reached) but not known to carry the change.
-        "ANALYTICS.CLICK_TAGS": ("USER_ID",),
+        "ANALYTICS.CLICK_TAGS": ("USER_ID", "TAG"),
     }
     found = impact(
         _graph("snowflake"), [ColumnChange("RAW.EVENTS.CLICKS", "createdAt", "column_removed")]
@@ -118,8 +116,7 @@ def test_tsql_brackets_top_and_cross_apply() -> None:
 
 def test_spark_lateral_view_explode_and_insert_overwrite() -> None:
     change = ColumnChange("lake.sessions", "pages", "column_type_changed")
-    # `explode`'s output is a table function's column: reached, not known to carry it.
-    assert _carried("spark", change) == {"lake.page_views": ()}
+    assert _carried("spark", change) == {"lake.page_views": ("page",)}
     change = ColumnChange("lake.sessions", "ended_at", "column_type_changed")
     assert _carried("spark", change) == {"lake.daily_users": ("day",)}
 
