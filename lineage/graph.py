@@ -55,6 +55,9 @@ class LineageGraph:
         #: One shared `Read(table, column, "projected")` per column node, made on first use:
         #: large impacts report hundreds of thousands of them.
         self.projected_reads: dict[tuple[str, str], Read] = {}
+        #: Objects that have (or had) readers of every column (`SELECT *`, table level):
+        #: impact's search looks for such readers only on these.
+        self.wide_objects: set[str] = set()
         if schemas:
             self.add_schemas(schemas)
 
@@ -169,6 +172,7 @@ class LineageGraph:
             self.graph.add_edge(table, name, star=table in stars, opaque=opaque)
             if table in stars or opaque:
                 upstream.setdefault("wide", {})[name] = "star" if table in stars else "all"
+                self.wide_objects.add(table)
         for column in data["columns"]:
             self._column(name, column)
         for output, sources in (projections or {}).items():

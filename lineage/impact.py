@@ -42,6 +42,9 @@ class _Hit:
     used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
+    #: The carrying column nodes of each change that reached the object: its reads and
+    #: tainted columns are collected from them only when asked for (see `_details`).
+    seens: list[set[Any]] = field(default_factory=list)
 
 
 def impact(
@@ -180,15 +183,14 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
     """
     succ: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._succ
     nodes: dict[Any, dict[str, Any]] = graph.graph._node
+    wide_objects = graph.wide_objects
     hits: dict[str, _Hit] = {}
     start = (table, column)
     seen: set[Any] = {start}
-    queue = deque([start])
+    queue = [start]  # a list read while it grows: a queue without popping
     paths: dict[str, tuple[str, ...]] = {table: (table,)}
     empty: dict[Any, dict[str, Any]] = {}
-    while queue:
-        node = queue.popleft()
-        path = paths[node[0]]
+    for node in queue:
         for reader in empty if added else succ.get(node, empty):
             if reader not in seen:
                 seen.add(reader)
@@ -198,36 +200,37 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
                 else:
                     name = reader
                 if name not in hits:
+                    path = paths[node[0]]
                     found = hits[name] = _Hit(len(path), (*path, name))
                     paths[name] = found.path
-        wide_readers = nodes[node[0]].get("wide")
-        if wide_readers:
-            _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
-    _collect_reads(graph, hits, seen)
+        if node[0] in wide_objects:
+            wide_readers = nodes[node[0]].get("wide")
+            if wide_readers:
+                _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
+    for found in hits.values():
+        found.seens.append(seen)
     return hits
 
 
-def _collect_reads(graph: LineageGraph, hits: dict[str, _Hit], seen: set[Any]) -> None:
-    """For each object reached, the carrying columns it reads and the outputs they reach.
+def _collect_reads(graph: LineageGraph, name: str, found: _Hit, seen: set[Any]) -> None:
+    """The carrying columns one reached object reads, and the outputs they reach.
 
     Dicts, not sets, hold what is found: they keep the graph's (deterministic) order, so
     the reads need no sorting, and they hold the graph's own node keys, so nothing is built.
     """
     pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
-    nodes: dict[Any, dict[str, Any]] = graph.graph._node
     empty: dict[Any, dict[str, Any]] = {}
-    for name, found in hits.items():
-        projected = found.projected
-        for output in nodes[name]["columns"]:
-            key = (name, output)
-            if key in seen:
-                found.columns.add(output)
-                for upstream in pred.get(key, empty):
-                    if upstream in seen:
-                        projected[upstream] = None
-        for upstream, data in pred[name].items():
-            if upstream in seen and type(upstream) is tuple:
-                found.used[upstream] = data["how"]
+    projected = found.projected
+    for output in graph.graph._node[name]["columns"]:
+        key = (name, output)
+        if key in seen:
+            found.columns.add(output)
+            for upstream in pred.get(key, empty):
+                if upstream in seen:
+                    projected[upstream] = None
+    for upstream, data in pred[name].items():
+        if upstream in seen and type(upstream) is tuple:
+            found.used[upstream] = data["how"]
 
 
 def _carry_wide(
@@ -237,7 +240,7 @@ def _carry_wide(
     hits: dict[str, _Hit],
     paths: dict[str, tuple[str, ...]],
     seen: set[Any],
-    queue: deque[Any],
+    queue: list[Any],
 ) -> None:
     """Readers of every column (star or table-level) of the object a carried column belongs to."""
     obj, col = node
@@ -272,12 +275,28 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
         found.used |= hit.used
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
+        found.seens += hit.seens
 
 
 def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
-    """The public value for one hit; an object that stops taints all its columns."""
+    """The public value for one hit; its reads and columns are collected on first access."""
     data = graph.graph._node[name]
-    order = data["columns"]
+    return Affected(
+        name,
+        data["kind"],
+        depth=hit.depth,
+        path=hit.path,
+        stops_working=hit.stops,
+        later=lambda: _details(graph, name, hit),
+    )
+
+
+def _details(graph: LineageGraph, name: str, hit: _Hit) -> tuple[tuple[Read, ...], tuple[str, ...]]:
+    """(reads, tainted columns) of one hit; an object that stops taints all its columns."""
+    for seen in hit.seens:
+        _collect_reads(graph, name, hit, seen)
+    hit.seens = []
+    order = graph.graph._node[name]["columns"]
     if hit.stops:
         columns = tuple(order)
     else:
@@ -296,7 +315,7 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
     ]
     for node, hows in hit.used.items():
         reads += [make(Read, (*node, how)) for how in sorted(hows)]
-    return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
+    return tuple(reads), columns
 
 
 #: Reads through "every column" (``SELECT *``, a table-level reader): the weakest account.
