@@ -186,6 +186,7 @@ class LineageGraph:
                 self.graph.add_edge(key, name, how={how})
             else:
                 edge["how"].add(how)
+                edge.pop("reads", None)  # impact's cached Reads of this use
         return name
 
     def add_lineage(self, query: QueryLineage, **attributes: Any) -> str:

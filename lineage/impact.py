@@ -39,7 +39,8 @@ class _Hit:
     path: tuple[str, ...]
     reads: set[ReadKey] = field(default_factory=set)
     projected: dict[tuple[str, str], None] = field(default_factory=dict)
-    used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    #: Upstream column -> the data of its use edge (``how``: a set; ``reads``: cached Reads).
+    used: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
     #: The carrying column nodes of each change that reached the object: its reads and
@@ -219,18 +220,19 @@ def _collect_reads(graph: LineageGraph, name: str, found: _Hit, seen: set[Any]) 
     the reads need no sorting, and they hold the graph's own node keys, so nothing is built.
     """
     pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
-    empty: dict[Any, dict[str, Any]] = {}
+    carries = seen.__contains__  # filter() with it tests each in-edge in C
     projected = found.projected
     for output in graph.graph._node[name]["columns"]:
         key = (name, output)
         if key in seen:
             found.columns.add(output)
-            for upstream in pred.get(key, empty):
-                if upstream in seen:
-                    projected[upstream] = None
-    for upstream, data in pred[name].items():
-        if upstream in seen and type(upstream) is tuple:
-            found.used[upstream] = data["how"]
+            upstreams = pred.get(key)
+            if upstreams:
+                projected.update(dict.fromkeys(filter(carries, upstreams)))
+    uses = pred[name]
+    for upstream in filter(carries, uses):
+        if type(upstream) is tuple:
+            found.used[upstream] = uses[upstream]
 
 
 def _carry_wide(
@@ -313,8 +315,12 @@ def _details(graph: LineageGraph, name: str, hit: _Hit) -> tuple[tuple[Read, ...
         cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
         for node in hit.projected
     ]
-    for node, hows in hit.used.items():
-        reads += [make(Read, (*node, how)) for how in sorted(hows)]
+    for node, edge in hit.used.items():
+        # One tuple of Reads per use edge, made on first report (adding a use drops it).
+        found = edge.get("reads")
+        if found is None:
+            found = edge["reads"] = tuple(make(Read, (*node, how)) for how in sorted(edge["how"]))
+        reads += found
     return tuple(reads), columns
 
 
