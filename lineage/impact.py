@@ -61,6 +61,8 @@ def impact(
     name, then what lineage could not resolve: about the affected objects and about no
     object in particular (a malformed document, a cycle), or, with `all_warnings`, all of
     it (anything unresolved may hide a reader, so a CI gate should show everything).
+    Each `Affected`'s reads and columns are collected when first read: read them before
+    changing the graph.
 
     >>> g = LineageGraph("postgres", schemas={"shop.orders": {"id": "int", "total": "int"}})
     >>> g.add_sql("big", "CREATE VIEW big AS SELECT id FROM shop.orders WHERE total > 10")

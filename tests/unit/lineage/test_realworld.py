@@ -137,3 +137,20 @@ def test_sql_sqlglot_cannot_parse_into_a_statement_is_kept_at_table_level_with_a
     graph.add_sql("f", "CREATE VIEW v AS SELECT x FROM t FOR SYSTEM_TIME AS OF foo BAR BAZ")
     assert "v" in graph.objects() and graph.inputs("v") == ["t"]
     assert [w.object for w in graph.warnings] == ["v"]
+
+
+def test_a_merge_from_a_table_reads_every_column_of_its_source() -> None:
+    graph = LineageGraph("snowflake", schemas={"RAW.S": {"ID": "int", "V": "int"}})
+    graph.add_sql(
+        "m", "MERGE INTO T USING RAW.S ON T.ID = S.ID WHEN MATCHED THEN UPDATE SET T.V = S.V"
+    )
+    found = impact(graph, [ColumnChange("RAW.S", "V", "column_type_changed")])
+    assert {a.name: a.columns for a in found.affected} == {"T": ("V",)}
+
+
+def test_tsql_go_separates_batches_without_being_read_as_sql() -> None:
+    graph = LineageGraph("tsql")
+    names = graph.add_sql(
+        "f", "CREATE VIEW a AS SELECT x FROM t\nGO\nCREATE VIEW b AS SELECT y FROM t\ngo"
+    )
+    assert names == ["a", "b"] and graph.warnings == []
