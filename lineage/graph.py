@@ -21,7 +21,8 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from lineage.model import LineageWarning, Read
 from lineage.names import NameIndex, column_name, table_name
-from lineage.sql import QueryLineage, analyse, ddl_columns, statement_line, target_of
+from lineage.sql import QueryLineage, analyse
+from lineage.statements import ddl_columns, statement_line, statements, target_of
 
 _NAME = r"([\w.\"`\[\]$]+)"
 _REFERENCE = re.compile(rf"\b(?:from|join)\s+{_NAME}", re.IGNORECASE)
@@ -30,6 +31,10 @@ _DEFINES = re.compile(
     rf"|insert\s+(?:into\s+)?){_NAME}",
     re.IGNORECASE,
 )
+#: Names a query defines for itself (CTEs), which a FROM may name but are no tables.
+_LOCAL = re.compile(r"\b(\w+)\s+as\s*\(", re.IGNORECASE)
+#: Words that follow FROM or JOIN without naming a table.
+_NOT_TABLES = frozenset({"lateral", "unnest", "select", "table", "only", "flatten"})
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -47,9 +52,12 @@ class LineageGraph:
         self.dialect = dialect
         self.names = NameIndex(default_schema and table_name(default_schema, dialect))
         self.warnings: list[LineageWarning] = []
-        #: One shared `Read(table, column, "projected")` per column node, made with the node:
+        #: One shared `Read(table, column, "projected")` per column node, made on first use:
         #: large impacts report hundreds of thousands of them.
         self.projected_reads: dict[tuple[str, str], Read] = {}
+        #: Objects that have (or had) readers of every column (`SELECT *`, table level):
+        #: impact's search looks for such readers only on these.
+        self.wide_objects: set[str] = set()
         if schemas:
             self.add_schemas(schemas)
 
@@ -96,7 +104,6 @@ class LineageGraph:
         key = (table, column)
         if key not in self.graph:
             self.graph.add_node(key)
-            self.projected_reads[key] = Read(table, column, "projected")
             if not data["known"] and column not in data["columns"]:
                 data["columns"].append(column)
         return key
@@ -165,6 +172,7 @@ class LineageGraph:
             self.graph.add_edge(table, name, star=table in stars, opaque=opaque)
             if table in stars or opaque:
                 upstream.setdefault("wide", {})[name] = "star" if table in stars else "all"
+                self.wide_objects.add(table)
         for column in data["columns"]:
             self._column(name, column)
         for output, sources in (projections or {}).items():
@@ -176,11 +184,9 @@ class LineageGraph:
             edge = self.graph.get_edge_data(key, name)
             if edge is None:
                 self.graph.add_edge(key, name, how={how})
-                edge = self.graph.get_edge_data(key, name)
             else:
                 edge["how"].add(how)
-            # Made here once, so impact can report this use without building anything.
-            edge["reads"] = tuple(Read(table, column, each) for each in sorted(edge["how"]))
+                edge.pop("reads", None)  # impact's cached Reads of this use
         return name
 
     def add_lineage(self, query: QueryLineage, **attributes: Any) -> str:
@@ -230,6 +236,9 @@ class LineageGraph:
         origin: str | None = None,
     ) -> str | None:
         """Add what one parsed statement defines (DDL, view, CTAS, INSERT ... SELECT, SELECT)."""
+        if isinstance(statement, exp.Command) and _DEFINES.search(statement.sql(dialect)):
+            error = SqlglotError("unsupported syntax")
+            return self.add_unparsed(stem, statement.sql(dialect), dialect, error, origin=origin)
         target = target_of(statement, stem, dialect)
         if target is None:
             return None
@@ -254,13 +263,18 @@ class LineageGraph:
     ) -> list[str]:
         """Add every object a SQL text defines; a bare SELECT is named `name`. Returns the names."""
         dialect = dialect or self.dialect
-        try:
-            statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-        except (ParseError, SqlglotError) as error:
-            return [self.add_unparsed(name, sql, dialect, error, kind=kind, origin=origin)]
-        defined = []
-        for statement in statements:
-            added = self.add_statement(statement, name, dialect, kind=kind, origin=origin)
+        defined: list[str] = []
+        added: str | None
+        for statement in statements(sql, dialect):
+            if statement.expression is None:
+                error = statement.error or SqlglotError("does not parse")
+                added = self.add_unparsed(
+                    name, statement.text, dialect, error, kind=kind, origin=origin
+                )
+            else:
+                added = self.add_statement(
+                    statement.expression, name, dialect, kind=kind, origin=origin
+                )
             if added:
                 defined.append(added)
         return defined
@@ -282,7 +296,12 @@ class LineageGraph:
         code = _COMMENT.sub(" ", sql)
         defines = _DEFINES.search(code)
         target = self.resolve(table_name(defines.group(1) if defines else name, dialect))
-        inputs = {self.resolve(table_name(found, dialect)) for found in _REFERENCE.findall(code)}
+        local = {found.casefold() for found in _LOCAL.findall(code)} | _NOT_TABLES
+        inputs = {
+            self.resolve(table_name(found, dialect))
+            for found in _REFERENCE.findall(code)
+            if found.casefold() not in local
+        }
         self.warnings.append(
             LineageWarning(f"does not parse: {reason}", origin or name, line, target)
         )

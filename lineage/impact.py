@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from lineage.graph import LineageGraph
@@ -40,16 +39,30 @@ class _Hit:
     path: tuple[str, ...]
     reads: set[ReadKey] = field(default_factory=set)
     projected: dict[tuple[str, str], None] = field(default_factory=dict)
-    used: dict[tuple[str, str], tuple[Read, ...]] = field(default_factory=dict)
-    reached: list[tuple[str, str]] = field(default_factory=list)
+    #: Upstream column -> the data of its use edge (``how``: a set; ``reads``: cached Reads).
+    used: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     columns: set[str] = field(default_factory=set)
     stops: bool = False
+    #: The carrying column nodes of each change that reached the object: its reads and
+    #: tainted columns are collected from them only when asked for (see `_details`).
+    seens: list[set[Any]] = field(default_factory=list)
 
 
 def impact(
-    graph: LineageGraph, changes: Iterable[ColumnChange], *, include_compatible: bool = False
+    graph: LineageGraph,
+    changes: Iterable[ColumnChange],
+    *,
+    include_compatible: bool = False,
+    all_warnings: bool = False,
 ) -> Impact:
     """Every object the changes reach, nearest first, with reads, tainted columns and a path.
+
+    The warnings say which graph objects were taken to denote a changed table by a partial
+    name, then what lineage could not resolve: about the affected objects and about no
+    object in particular (a malformed document, a cycle), or, with `all_warnings`, all of
+    it (anything unresolved may hide a reader, so a CI gate should show everything).
+    Each `Affected`'s reads and columns are collected when first read: read them before
+    changing the graph.
 
     >>> g = LineageGraph("postgres", schemas={"shop.orders": {"id": "int", "total": "int"}})
     >>> g.add_sql("big", "CREATE VIEW big AS SELECT id FROM shop.orders WHERE total > 10")
@@ -75,7 +88,9 @@ def impact(
     affected = tuple(
         sorted((_affected(graph, name, hit) for name, hit in merged.items()), key=_order)
     )
-    warnings += [w for w in graph.warnings if w.object in merged]
+    warnings += [
+        w for w in graph.warnings if all_warnings or w.object is None or w.object in merged
+    ]
     return Impact(affected, tuple(dict.fromkeys(warnings)))
 
 
@@ -85,16 +100,24 @@ def _order(item: Affected) -> tuple[int, str]:
 
 
 def _match_tables(graph: LineageGraph, table: str, warnings: list[LineageWarning]) -> list[str]:
-    """Graph objects a changed table may be: exact, partial references to it, or its one completion."""
+    """Every graph object that denotes a changed table: itself, partial references, completions.
+
+    A partial reference (`orders` for `shop.orders`) and a completion (`analytics.raw.orders`,
+    a dbt source, for `raw.orders`) both denote the table when its trailing parts match; a
+    completion counts only when it is the one such object. Each non-exact match is a warning.
+    """
     related = graph.names.related(table)
     exact = [table] if table in graph.graph else []
     shorter = sorted(name for name in related if name != table and is_suffix(name, table))
     longer = sorted(name for name in related if name != table and is_suffix(table, name))
-    if not exact and not shorter and len(longer) == 1:
-        shorter = longer
-    for name in shorter:
-        warnings.append(LineageWarning(f"{name} matched {table} by a partial name", object=name))
-    return exact + shorter
+    matched = shorter + (longer if len(longer) == 1 else [])
+    warnings += [
+        LineageWarning(
+            f"{name} taken as the changed table {table} (partial name match)", object=name
+        )
+        for name in matched
+    ]
+    return exact + matched
 
 
 def _match_column(graph: LineageGraph, table: str, column: str | None) -> str | None:
@@ -163,55 +186,55 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
     """
     succ: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._succ
     nodes: dict[Any, dict[str, Any]] = graph.graph._node
+    wide_objects = graph.wide_objects
     hits: dict[str, _Hit] = {}
     start = (table, column)
     seen: set[Any] = {start}
-    queue = deque([start])
+    queue = [start]  # a list read while it grows: a queue without popping
     paths: dict[str, tuple[str, ...]] = {table: (table,)}
     empty: dict[Any, dict[str, Any]] = {}
-    mark, push, pop = seen.add, queue.append, queue.popleft
-    while queue:
-        node = pop()
-        path = paths[node[0]]
+    for node in queue:
         for reader in empty if added else succ.get(node, empty):
             if reader not in seen:
-                mark(reader)
+                seen.add(reader)
                 if type(reader) is tuple:
-                    push(reader)
-                    found = hits.get(reader[0])
-                    if found is None:
-                        found = hits[reader[0]] = _Hit(len(path), (*path, reader[0]))
-                        paths[reader[0]] = found.path
-                    found.reached.append(reader)
-                elif reader not in hits:
-                    found = hits[reader] = _Hit(len(path), (*path, reader))
-                    paths[reader] = found.path
-        wide_readers = nodes[node[0]].get("wide")
-        if wide_readers:
-            _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
-    _collect_reads(graph, hits, seen)
+                    queue.append(reader)
+                    name = reader[0]
+                else:
+                    name = reader
+                if name not in hits:
+                    path = paths[node[0]]
+                    found = hits[name] = _Hit(len(path), (*path, name))
+                    paths[name] = found.path
+        if node[0] in wide_objects:
+            wide_readers = nodes[node[0]].get("wide")
+            if wide_readers:
+                _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
+    for found in hits.values():
+        found.seens.append(seen)
     return hits
 
 
-def _collect_reads(graph: LineageGraph, hits: dict[str, _Hit], seen: set[Any]) -> None:
-    """For each object reached, the carrying columns it reads and the outputs they reach.
+def _collect_reads(graph: LineageGraph, name: str, found: _Hit, seen: set[Any]) -> None:
+    """The carrying columns one reached object reads, and the outputs they reach.
 
     Dicts, not sets, hold what is found: they keep the graph's (deterministic) order, so
     the reads need no sorting, and they hold the graph's own node keys, so nothing is built.
     """
     pred: dict[Any, dict[Any, dict[str, Any]]] = graph.graph._pred
-    empty: dict[Any, dict[str, Any]] = {}
-    carries = seen.__contains__
-    for name, found in hits.items():
-        reached = found.reached
-        if reached:
-            found.columns.update(key[1] for key in reached)
-            upstream_columns = chain.from_iterable(pred.get(key, empty) for key in reached)
-            found.projected.update(dict.fromkeys(filter(carries, upstream_columns)))
-        edges = pred[name]
-        for upstream in filter(carries, edges):
-            if type(upstream) is tuple:
-                found.used[upstream] = edges[upstream]["reads"]
+    carries = seen.__contains__  # filter() with it tests each in-edge in C
+    projected = found.projected
+    for output in graph.graph._node[name]["columns"]:
+        key = (name, output)
+        if key in seen:
+            found.columns.add(output)
+            upstreams = pred.get(key)
+            if upstreams:
+                projected.update(dict.fromkeys(filter(carries, upstreams)))
+    uses = pred[name]
+    for upstream in filter(carries, uses):
+        if type(upstream) is tuple:
+            found.used[upstream] = uses[upstream]
 
 
 def _carry_wide(
@@ -221,7 +244,7 @@ def _carry_wide(
     hits: dict[str, _Hit],
     paths: dict[str, tuple[str, ...]],
     seen: set[Any],
-    queue: deque[Any],
+    queue: list[Any],
 ) -> None:
     """Readers of every column (star or table-level) of the object a carried column belongs to."""
     obj, col = node
@@ -240,7 +263,6 @@ def _carry_wide(
             if key not in seen:
                 seen.add(key)
                 queue.append(key)
-                found.reached.append(key)
 
 
 def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
@@ -257,12 +279,28 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
         found.used |= hit.used
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
+        found.seens += hit.seens
 
 
 def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
-    """The public value for one hit; an object that stops taints all its columns."""
+    """The public value for one hit; its reads and columns are collected on first access."""
     data = graph.graph._node[name]
-    order = data["columns"]
+    return Affected(
+        name,
+        data["kind"],
+        depth=hit.depth,
+        path=hit.path,
+        stops_working=hit.stops,
+        later=lambda: _details(graph, name, hit),
+    )
+
+
+def _details(graph: LineageGraph, name: str, hit: _Hit) -> tuple[tuple[Read, ...], tuple[str, ...]]:
+    """(reads, tainted columns) of one hit; an object that stops taints all its columns."""
+    for seen in hit.seens:
+        _collect_reads(graph, name, hit, seen)
+    hit.seens = []
+    order = graph.graph._node[name]["columns"]
     if hit.stops:
         columns = tuple(order)
     else:
@@ -272,10 +310,39 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
     # Reads of projections come from one shared Read per column node; on large impacts they
     # outnumber the objects a hundred to one. Order: table-level and wide reads (sorted),
     # then projected columns, then other uses, each in the graph's order.
-    reads = [Read(*read) for read in sorted(hit.reads, key=_read_key)]
-    reads.extend(map(graph.projected_reads.__getitem__, hit.projected))
-    reads.extend(chain.from_iterable(hit.used.values()))
-    return Affected(name, data["kind"], tuple(reads), columns, hit.depth, hit.path, hit.stops)
+    make = tuple.__new__
+    reads = [make(Read, read) for read in sorted(_one_read_each(hit), key=_read_key)]
+    cache = graph.projected_reads
+    reads += [
+        cache[node] if node in cache else cache.setdefault(node, make(Read, (*node, "projected")))
+        for node in hit.projected
+    ]
+    for node, edge in hit.used.items():
+        # One tuple of Reads per use edge, made on first report (adding a use drops it).
+        found = edge.get("reads")
+        if found is None:
+            found = edge["reads"] = tuple(make(Read, (*node, how)) for how in sorted(edge["how"]))
+        reads += found
+    return tuple(reads), columns
+
+
+#: Reads through "every column" (``SELECT *``, a table-level reader): the weakest account.
+_WIDE = frozenset({"star", "all"})
+
+
+def _one_read_each(hit: _Hit) -> set[ReadKey]:
+    """The hit's reads without a wide read of a column it also reads by name.
+
+    A star view's output column is projected from its upstream column *and* read by the
+    star; the named read says more, so it takes precedence (one read per column and how).
+    """
+    reads = hit.reads
+    wide = [read for read in reads if read[2] in _WIDE and read[1] is not None]
+    if not wide:
+        return reads
+    named = {(t, c) for t, c, how in reads if how not in _WIDE}
+    named.update(hit.projected, hit.used)
+    return reads.difference(read for read in wide if (read[0], read[1]) in named)
 
 
 def _read_key(read: ReadKey) -> tuple[str, str, str]:

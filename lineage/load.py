@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.errors import SqlglotError
 
 from lineage.graph import LineageGraph
 from lineage.model import LineageWarning
-from lineage.sql import referenced_tables, target_of
+from lineage.statements import referenced_tables, statements, target_of
 
 
 class LineageInputError(ValueError):
@@ -110,16 +109,17 @@ def add_sql_files(graph: LineageGraph, files: list[Path], *, base: Path) -> None
     reads: dict[str, set[str]] = {}
     for file in files:
         label = file.relative_to(base).as_posix()
-        text = _read(file)
-        try:
-            statements = [s for s in sqlglot.parse(text, read=graph.dialect) if s is not None]
-        except (ParseError, SqlglotError) as error:
-            graph.add_unparsed(file.stem, text, graph.dialect, error, origin=label)
-            continue
-        parsed[label] = (file, statements)
+        parsed_ok = []
+        for found in statements(_read(file), graph.dialect):
+            if found.expression is None:
+                error = found.error or SqlglotError("does not parse")
+                graph.add_unparsed(file.stem, found.text, graph.dialect, error, origin=label)
+            else:
+                parsed_ok.append(found.expression)
+        parsed[label] = (file, parsed_ok)
         order.add_node(label)
         reads[label] = set()
-        for statement in statements:
+        for statement in parsed_ok:
             target = target_of(statement, file.stem, graph.dialect)
             if target is None:
                 continue
@@ -134,8 +134,8 @@ def add_sql_files(graph: LineageGraph, files: list[Path], *, base: Path) -> None
             if upstream and upstream != label:
                 order.add_edge(upstream, label)
     for label in _ordered(graph, order):
-        file, statements = parsed[label]
-        for statement in statements:
+        file, expressions = parsed[label]
+        for statement in expressions:
             graph.add_statement(statement, file.stem, graph.dialect, origin=label)
 
 

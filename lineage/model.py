@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -58,17 +59,73 @@ class Read(NamedTuple):
         return f"{self.table}.{self.column or '*'} ({self.how})"
 
 
-@dataclass(frozen=True, slots=True)
 class Affected:
-    """One downstream object a change reaches, with what it reads and the outputs it taints."""
+    """One downstream object a change reaches, with what it reads and the outputs it taints.
 
-    name: str
-    kind: str
-    reads: tuple[Read, ...]
-    columns: tuple[str, ...]
-    depth: int
-    path: tuple[str, ...]
-    stops_working: bool = False
+    Read-only. `reads` and `columns` may be given as `later`, a function computing both,
+    called on first access: a large impact reports hundreds of thousands of reads, and a
+    caller that wants only names and paths should not pay for them.
+    """
+
+    __slots__ = ("_columns", "_later", "_reads", "depth", "kind", "name", "path", "stops_working")
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        reads: tuple[Read, ...] = (),
+        columns: tuple[str, ...] = (),
+        depth: int = 1,
+        path: tuple[str, ...] = (),
+        stops_working: bool = False,
+        *,
+        later: Callable[[], tuple[tuple[Read, ...], tuple[str, ...]]] | None = None,
+    ) -> None:
+        self.name, self.kind, self.depth, self.path = name, kind, depth, path
+        self.stops_working = stops_working
+        self._reads, self._columns, self._later = reads, columns, later
+
+    def _resolve(self) -> None:
+        """Compute the deferred reads and columns, once."""
+        if self._later is not None:
+            self._reads, self._columns = self._later()
+            self._later = None
+
+    @property
+    def reads(self) -> tuple[Read, ...]:
+        """The upstream columns the object reads that carry a change, and how."""
+        self._resolve()
+        return self._reads
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The object's output columns that carry a change (all of them if it stops)."""
+        self._resolve()
+        return self._columns
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.name,
+            self.kind,
+            self.reads,
+            self.columns,
+            self.depth,
+            self.path,
+            self.stops_working,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Affected) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.kind, self.depth, self.path, self.stops_working))
+
+    def __repr__(self) -> str:
+        return (
+            f"Affected(name={self.name!r}, kind={self.kind!r}, reads={self.reads!r}, "
+            f"columns={self.columns!r}, depth={self.depth!r}, path={self.path!r}, "
+            f"stops_working={self.stops_working!r})"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The affected object as a JSON-ready dict."""
@@ -128,14 +185,50 @@ class Impact:
                 "| --- | --- | --- | --- | --- | --- | --- |",
             ]
             for item in self.affected:
-                reads = ", ".join(f"`{read}`" for read in item.reads)
-                columns = ", ".join(f"`{column}`" for column in item.columns) or "-"
+                reads = ", ".join(_code(str(read)) for read in item.reads)
+                columns = ", ".join(_code(column) for column in item.columns) or "-"
                 stops = "yes" if item.stops_working else "no"
-                path = " → ".join(item.path)
+                path = " → ".join(_cell(name) for name in item.path)
                 lines.append(
-                    f"| `{item.name}` | {item.kind} | {item.depth} | {stops} | {reads} | {columns} | {path} |"
+                    f"| {_code(item.name)} | {item.kind} | {item.depth} | {stops} | {reads}"
+                    f" | {columns} | {path} |"
                 )
         if self.warnings:
             lines += ["", "Lineage warnings:", ""]
-            lines += [f"- {warning}" for warning in self.warnings]
+            lines += [f"- {_cell(str(warning))}" for warning in self.warnings]
         return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    r"""Text safe in a Markdown table cell: pipes, backticks and backslashes escaped.
+
+    >>> print(_cell("a|b `c`"))
+    a\|b \`c\`
+    """
+    return "".join(f"\\{char}" if char in _MARKUP else char for char in text)
+
+
+def _code(text: str) -> str:
+    r"""Text as a code span in a Markdown table cell (a pipe escaped, backticks fenced).
+
+    >>> print(_code("a|b"), _code("a`b"))
+    `a\|b` `` a`b ``
+    """
+    text = text.replace("|", "\\|")
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (_longest_run(text) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _longest_run(text: str) -> int:
+    """The length of the longest run of backticks in text."""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+#: Characters that would end a table cell, open a code span or escape the next character.
+_MARKUP = frozenset("\\|`")

@@ -14,7 +14,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from lineage.model import LineageWarning
-from lineage.names import table_name
+from lineage.names import fold_columns
 
 #: The clause of a SELECT a column sits in -> how the query uses it.
 CLAUSE_USE = {
@@ -44,63 +44,6 @@ class QueryLineage:
     warnings: list[LineageWarning] = field(default_factory=list)
 
 
-def statement_line(statement: exp.Expr) -> int | None:
-    """The first line an identifier of the statement sits on, if the parser recorded it."""
-    for identifier in statement.find_all(exp.Identifier):
-        line = identifier.meta.get("line")
-        if line:
-            return int(line)
-    return None
-
-
-def target_of(
-    statement: exp.Expr, stem: str, dialect: str | None
-) -> tuple[str, str, exp.Query | None, list[str]] | None:
-    """(name, kind, query, declared output columns) of a statement; None if it defines nothing."""
-    declared: list[str] = []
-    target = statement.this if isinstance(statement, exp.Create | exp.Insert) else None
-    if isinstance(target, exp.Schema):
-        declared = [
-            column.name
-            for column in normalize_identifiers(target.copy(), dialect=dialect).expressions
-            if isinstance(column, exp.Identifier | exp.ColumnDef)
-        ]
-        target = target.this
-    if isinstance(statement, exp.Create) and isinstance(target, exp.Table):
-        query = statement.expression if isinstance(statement.expression, exp.Query) else None
-        kind = "view" if str(statement.args.get("kind", "")).upper() == "VIEW" else "table"
-        return table_name(target, dialect), kind, query, declared
-    if isinstance(statement, exp.Insert) and isinstance(target, exp.Table):
-        query = statement.expression if isinstance(statement.expression, exp.Query) else None
-        return table_name(target, dialect), "table", query, declared
-    if isinstance(statement, exp.Query):
-        return table_name(stem, dialect), "model", statement, declared
-    return None
-
-
-def ddl_columns(statement: exp.Expr, dialect: str | None) -> dict[str, str]:
-    """Columns and types a CREATE TABLE (without AS) declares."""
-    schema = statement.this if isinstance(statement, exp.Create) else None
-    if not isinstance(schema, exp.Schema):
-        return {}
-    schema = normalize_identifiers(schema.copy(), dialect=dialect)
-    return {
-        column.name: column.args["kind"].sql(dialect=dialect) if column.args.get("kind") else ""
-        for column in schema.expressions
-        if isinstance(column, exp.ColumnDef)
-    }
-
-
-def referenced_tables(query: exp.Expr, dialect: str | None) -> set[str]:
-    """Names of the physical tables a query reads (CTE names excluded), as the dialect folds them."""
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    return {
-        table_name(table, dialect)
-        for table in query.find_all(exp.Table)
-        if isinstance(table.this, exp.Identifier) and not (not table.db and table.name in ctes)
-    }
-
-
 def analyse(
     name: str,
     kind: str,
@@ -115,8 +58,11 @@ def analyse(
 ) -> QueryLineage:
     """Column lineage of one query: outputs, their upstream columns, filters/joins, stars."""
     result = QueryLineage(name=name, kind=kind)
+    while isinstance(query, exp.Subquery) and isinstance(query.this, exp.Query):
+        query = query.this  # `CREATE VIEW v AS (SELECT ...)`, as dbt compiles models
     query = normalize_identifiers(query.copy(), dialect=dialect)
     synthetic, schema = _isolate_tables(query, resolve, columns_of)
+    fold_columns(query, dialect)
     result.tables = set(synthetic.values())
     result.star_tables = _star_tables(query, synthetic)
     try:
@@ -140,7 +86,7 @@ def analyse(
             )
         _uses(root, synthetic, mapping, dialect, result)
         _projections(root, qualified, mapping, synthetic, dialect, result)
-    except (SqlglotError, ValueError, KeyError) as error:
+    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError) as error:
         result.opaque = True
         result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
     if declared:
@@ -203,6 +149,8 @@ def _star_tables(query: exp.Expr, synthetic: dict[str, str]) -> set[str]:
             qualifier, projection, select = select.table, select, select.parent
         if not isinstance(select, exp.Select) or projection.arg_key != "expressions":
             continue
+        if not _is_output(select, query):
+            continue  # a star in a CTE or `EXISTS (SELECT * ...)`: the output names columns
         sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
         for source in filter(None, sources):
             this = source.this
@@ -210,6 +158,16 @@ def _star_tables(query: exp.Expr, synthetic: dict[str, str]) -> set[str]:
                 continue
             found |= _tables_under(this, synthetic, dict(ctes))
     return found
+
+
+def _is_output(select: exp.Select, query: exp.Expr) -> bool:
+    """Whether a SELECT's projections are the query's output (it, or a branch of its union)."""
+    node: exp.Expr | None = select
+    while isinstance(node, exp.Select | exp.SetOperation | exp.Subquery):
+        if node is query:
+            return True
+        node = node.parent
+    return False
 
 
 def _source(scope: Scope, table: str) -> exp.Table | Scope | None:
@@ -253,7 +211,13 @@ def _leaves(
 ) -> set[tuple[str, str]]:
     """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such."""
     found: set[tuple[str, str]] = set()
-    for leaf in node.walk():
+    stack = [node]
+    while stack:
+        leaf = stack.pop()
+        if isinstance(leaf.source, exp.Lateral) and isinstance(leaf.source.this, exp.Subquery):
+            found |= _lateral_leaves(leaf, synthetic)
+            continue
+        stack += leaf.downstream
         if leaf.downstream or not isinstance(leaf.source, exp.Table):
             continue
         table = synthetic.get(leaf.source.name)
@@ -262,9 +226,55 @@ def _leaves(
         if leaf.name.endswith("*"):
             result.star_tables.add(table)
         elif '"' in leaf.name or "`" in leaf.name or "[" in leaf.name:
-            found.add((table, exp.to_column(leaf.name, dialect=dialect).name))
+            found.add((table, _leaf_column(leaf.name, dialect)))
         else:
-            found.add((table, leaf.name.rpartition(".")[2]))
+            found.add((table, leaf.name.split(".")[1] if "." in leaf.name else leaf.name))
+    return found
+
+
+def _leaf_column(name: str, dialect: str | None) -> str:
+    """The upstream column of a quoted lineage leaf (`"o"."customer"."email"` reads customer).
+
+    sqlglot writes leaf names in its own dialect; the query's dialect is the fallback.
+    """
+    for read in (None, dialect):
+        try:
+            parsed: exp.Expr = exp.maybe_parse(name, dialect=read)
+        except SqlglotError:
+            continue
+        column = parsed if isinstance(parsed, exp.Column) else parsed.find(exp.Column)
+        if column is not None:
+            return column.name
+    return name
+
+
+def _lateral_leaves(node: Node, synthetic: dict[str, str]) -> set[tuple[str, str]]:
+    """Physical columns behind an output of a LATERAL subquery or CROSS APPLY.
+
+    sqlglot's lineage follows only the correlated references out of such a subquery, so
+    the output's expression is read here: its columns qualified by the subquery's tables.
+    """
+    inner = node.source.this
+    while isinstance(inner, exp.Subquery):
+        inner = inner.this
+    if not isinstance(inner, exp.Select):
+        return set()
+    wanted = node.name.rpartition(".")[2].strip('"`[]')
+    tables = {
+        table.alias_or_name: synthetic[table.name]
+        for table in inner.find_all(exp.Table)
+        if table.name in synthetic
+    }
+    found: set[tuple[str, str]] = set()
+    for select in inner.selects:
+        if select.alias_or_name != wanted:
+            continue
+        for column in select.find_all(exp.Column):
+            table = tables.get(column.table) or (
+                next(iter(tables.values())) if len(tables) == 1 else None
+            )
+            if table is not None:
+                found.add((table, column.name))
     return found
 
 

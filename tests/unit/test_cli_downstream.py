@@ -85,7 +85,9 @@ def test_a_dbt_manifest_yields_the_models_and_exposures_downstream_of_a_source()
     kinds = {a["name"]: a["kind"] for a in found["affected"]}
     assert kinds["weekly_revenue"] == "exposure" and kinds["analytics.marts.orders"] == "model"
     reasons = [w["reason"] for w in found["warnings"]]
-    assert "raw.orders matched analytics.raw.orders by a partial name" in reasons
+    assert (
+        "analytics.raw.orders taken as the changed table raw.orders (partial name match)" in reasons
+    )
 
 
 def test_openlineage_events_yield_the_datasets_their_jobs_write() -> None:
@@ -143,7 +145,7 @@ def test_a_mysql_change_matches_a_view_spelling_the_column_in_another_case() -> 
         "reporting.order_status": (1, ["shop.orders", "reporting.order_status"], True)
     }
     (status,) = found["affected"]
-    assert status["reads"] == [{"table": "shop.orders", "column": "Status", "how": "projected"}]
+    assert status["reads"] == [{"table": "shop.orders", "column": "status", "how": "projected"}]
 
 
 def test_compatible_changes_propagate_only_with_include_compatible() -> None:

@@ -37,7 +37,9 @@ def test_an_unqualified_reference_matches_a_change_on_the_qualified_table() -> N
     graph.add_sql("v", "create view v as select id from orders")
     found = impact(graph, [ColumnChange("shop.orders", "id", "column_removed")])
     assert found.names() == {"v"}
-    assert [w.reason for w in found.warnings] == ["orders matched shop.orders by a partial name"]
+    assert [w.reason for w in found.warnings] == [
+        "orders taken as the changed table shop.orders (partial name match)"
+    ]
 
 
 def test_a_reference_resolves_through_the_default_schema_when_two_tables_share_a_name() -> None:
