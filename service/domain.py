@@ -35,6 +35,54 @@ def parse_duration(text: str, *, field: str = "duration") -> timedelta:
     return value
 
 
+DEFAULT_REMINDERS = ("P7D", "P1D")
+MAX_REMINDERS = 10
+_MAX_REMINDER = timedelta(days=3650)
+
+
+def parse_reminders(
+    values: list[str] | tuple[str, ...], *, field: str = "reminders"
+) -> tuple[str, ...]:
+    """Reminder offsets before a deadline: positive whole-second ISO 8601 durations, no repeats.
+
+    >>> parse_reminders(["P2D", "PT1H"])
+    ('P2D', 'PT1H')
+    """
+    if len(values) > MAX_REMINDERS:
+        raise InvalidInput(f"{field} takes at most {MAX_REMINDERS} durations", field=field)
+    seen: dict[timedelta, str] = {}
+    for text in values:
+        ahead = parse_duration(text, field=field)
+        if ahead <= timedelta(0) or ahead > _MAX_REMINDER:
+            raise InvalidInput(
+                f"{field} must be longer than zero and at most 3650 days: {text!r}",
+                field=field,
+                value=text,
+            )
+        if ahead.microseconds:
+            raise InvalidInput(f"{field} must be whole seconds: {text!r}", field=field, value=text)
+        if ahead in seen:
+            raise InvalidInput(
+                f"{field} repeats a duration: {seen[ahead]!r} and {text!r}",
+                field=field,
+                value=text,
+            )
+        seen[ahead] = text
+    return tuple(values)
+
+
+def reminder_label(ahead: timedelta) -> str:
+    """A reminder's mark label: whole days as `7d` (the labels written before reminders were
+    configurable), anything else in seconds (`3600s`).
+
+    >>> reminder_label(parse_duration("PT168H")), reminder_label(parse_duration("PT1H"))
+    ('7d', '3600s')
+    """
+    if ahead.seconds == 0 and ahead.microseconds == 0:
+        return f"{ahead.days}d"
+    return f"{int(ahead.total_seconds())}s"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class SemVer:
     """A semantic version number (major.minor.patch), ordered numerically."""
@@ -152,6 +200,7 @@ class Product:
     defining_sql: str | None
     current_version: str
     created_at: datetime
+    reminders: tuple[str, ...] = DEFAULT_REMINDERS
 
 
 @dataclass(frozen=True, slots=True)

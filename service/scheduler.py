@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from notifications.dispatch import deliver_batch, next_attempt_at
 from notifications.message import Message, Outcome, Status
 from notifications.smtp import SmtpSettings
-from service.domain import NoticeKind, State
+from service.domain import NoticeKind, State, parse_duration, reminder_label
 from service.errors import StewardError
 from service.notice_messages import build_message, write_owner_notices
 from service.settings import Settings
@@ -37,8 +37,6 @@ from service.usecases.changes import release
 from service.usecases.notices import deprecation_delivered_at, effective_at, write_notices
 
 log = logging.getLogger(__name__)
-
-REMINDERS = (("7d", timedelta(days=7)), ("1d", timedelta(days=1)))
 
 
 class SchedulerSettings(BaseSettings):
@@ -200,10 +198,12 @@ class NoticeScheduler:
         since: datetime | None,
         now: datetime,
     ) -> int:
-        """Reminders at 7 and 1 days before `deadline`, unless that moment predates `since`."""
+        """The product's reminders before `deadline`; one whose moment predates `since` is
+        marked but not sent (there was no time for it when the change was scheduled)."""
         count = 0
-        for label, ahead in REMINDERS:
-            event = f"{prefix}reminder-{label}"
+        for text in cr.product.reminders:
+            ahead = parse_duration(text, field="reminders")
+            event = f"{prefix}reminder-{reminder_label(ahead)}"
             moment = deadline - ahead
             if now < moment or now >= deadline or outbox.has_mark(session, cr.id, event):
                 continue

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.domain import parse_duration
+from service.domain import DEFAULT_REMINDERS, MAX_REMINDERS, parse_duration, parse_reminders
 from service.errors import InvalidInput
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
@@ -31,6 +31,14 @@ def _duration(value: str) -> str:
     return value
 
 
+def _reminders(value: list[str]) -> list[str]:
+    try:
+        parse_reminders(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+    return value
+
+
 class ProductIn(Strict):
     """Register a product: owners by email, the schema as DDL text or an ODCS YAML contract."""
 
@@ -44,8 +52,14 @@ class ProductIn(Strict):
     sunset_period: str = "P30D"
     require_distinct_approver: bool = False
     sql: Text | None = None
+    reminders: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REMINDERS),
+        max_length=MAX_REMINDERS,
+        description="When to remind before each deadline: distinct positive ISO 8601 durations.",
+    )
 
     _check_notice = field_validator("notice_period", "sunset_period")(_duration)
+    _check_reminders = field_validator("reminders")(_reminders)
 
 
 class SubscriptionIn(Strict):
@@ -117,6 +131,7 @@ class ProductOut(Out):
     defining_sql: str | None
     current_version: str
     created_at: datetime
+    reminders: list[str]
 
 
 class VersionOut(Out):

@@ -248,6 +248,7 @@ def to_product(row: ProductRow, current: VersionRow | str) -> Product:
         defining_sql=row.defining_sql,
         current_version=current if isinstance(current, str) else current.version,
         created_at=row.created_at,
+        reminders=tuple(row.reminders),
     )
 
 

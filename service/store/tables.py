@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from service.domain import DEFAULT_REMINDERS
+
+REMINDERS_DEFAULT_SQL = json.dumps(list(DEFAULT_REMINDERS))
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -97,6 +102,9 @@ class ProductRow(Base):
     sunset_period: Mapped[str] = mapped_column(String(40))
     require_distinct_approver: Mapped[bool] = mapped_column(Boolean, default=False)
     defining_sql: Mapped[str | None] = mapped_column(Text)
+    reminders: Mapped[list[Any]] = mapped_column(
+        JSON, server_default=REMINDERS_DEFAULT_SQL, default=lambda: list(DEFAULT_REMINDERS)
+    )
     created_at: Mapped[datetime]
     members: Mapped[list[MemberRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MemberRow.position"

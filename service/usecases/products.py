@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain import Principal, Product, Role, SemVer, Version, parse_duration
+from service.domain import (
+    DEFAULT_REMINDERS,
+    Principal,
+    Product,
+    Role,
+    SemVer,
+    Version,
+    parse_duration,
+    parse_reminders,
+)
 from service.errors import Conflict, InvalidInput, NotFound, SchemaParseError
 from service.schema import parse_schema, render_ddl, resolve_dialect
 from service.store import queries as q
@@ -37,12 +46,14 @@ def register_product(
     sql: str | None,
     limits: Limits,
     now: datetime,
+    reminders: list[str] | tuple[str, ...] = DEFAULT_REMINDERS,
 ) -> Product:
     """Register a product at version 1.0.0 (admins only); a name already taken is a Conflict."""
     authorize("register_product", {ADMIN} if actor.is_admin else set())
     dialect = resolve_dialect(dialect)
     parse_duration(notice_period, field="notice_period")
     parse_duration(sunset_period, field="sunset_period")
+    reminders = parse_reminders(reminders)
     if not owners:
         raise InvalidInput("a product needs at least one owner", field="owners")
     parsed = parse_schema(
@@ -60,6 +71,7 @@ def register_product(
         sunset_period=sunset_period,
         require_distinct_approver=require_distinct_approver,
         defining_sql=sql,
+        reminders=list(reminders),
         created_at=now,
     )
     seen: set[int] = set()
@@ -122,6 +134,7 @@ def _product_json(product: Product) -> dict[str, Any]:
         "notice_period": product.notice_period,
         "sunset_period": product.sunset_period,
         "require_distinct_approver": product.require_distinct_approver,
+        "reminders": list(product.reminders),
         "version": product.current_version,
     }
 

@@ -19,6 +19,7 @@ GOOD_PRODUCT: dict[str, Any] = {
     "sunset_period": "P30D",
     "require_distinct_approver": False,
     "sql": None,
+    "reminders": ["P7D", "P1D"],
 }
 
 BAD_PRODUCT = [
@@ -42,6 +43,17 @@ BAD_PRODUCT = [
     ("notice_period", 14),
     ("sunset_period", "P"),
     ("require_distinct_approver", "yes"),
+    ("reminders", "P7D"),
+    ("reminders", [7]),
+    ("reminders", [None]),
+    ("reminders", ["7 days"]),
+    ("reminders", ["-P1D"]),
+    ("reminders", ["P0D"]),
+    ("reminders", ["PT0.5S"]),
+    ("reminders", ["P99999D"]),
+    ("reminders", ["P1D", "PT24H"]),
+    ("reminders", ["P1D", "P1D"]),
+    ("reminders", [f"P{n}D" for n in range(1, 12)]),
     ("sql", "SELEC FROM"),
     ("sql", ""),
     ("unknown_field", 1),

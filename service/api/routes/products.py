@@ -31,6 +31,7 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
             sunset_period=body.sunset_period,
             require_distinct_approver=body.require_distinct_approver,
             sql=body.sql,
+            reminders=body.reminders,
             limits=ctx.limits,
             now=ctx.clock(),
         )
