@@ -10,6 +10,7 @@ from sqlglot import exp
 from service.schema.model import ColumnType
 from service.schema.model import TypeFamily as F
 from service.schema.names import sqlglot_dialect
+from service.schema.tokens import type_sql
 from service.schema.types import OTHER, UNBOUNDED_WORDS, WRAPPERS, Args, Rule, float_bits, table_for
 
 MAX_CACHED = 10_000
@@ -87,7 +88,7 @@ class TypeReader:
         if type_name in WRAPPERS and len(inner) == 1 and isinstance(inner[0], exp.DataType):
             return self.read(inner[0])
         rule = self._table.get(type_name, OTHER)
-        sql = dt.sql(sqlglot_dialect(self.dialect))
+        sql = type_sql(dt, self.dialect, sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:
             kind = dt.args.get("kind")
             written = kind.sql(sqlglot_dialect(self.dialect)) if kind is not None else sql

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -31,6 +30,7 @@ from service.schema.names import (
     sqlglot_dialect,
     table_name,
 )
+from service.schema.tokens import parse_tokens
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -181,7 +181,7 @@ def read_statements(
 
 def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
     try:
-        parsed = sqlglot.parse(sql, read=sqlglot_dialect(dialect))
+        parsed = parse_tokens(sql, dialect, sqlglot_dialect(dialect), source)
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         line, col = first.get("line"), first.get("col")

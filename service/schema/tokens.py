@@ -1,0 +1,130 @@
+"""Tokens before parsing: fixes for what sqlglot's dialects read too loosely or not at all.
+
+- T-SQL `REAL` is 32 bits and `FLOAT` 64 (FLOAT(n): n <= 24 is 32), MySQL `REAL` is DOUBLE;
+  sqlglot reads every one of them as FLOAT, so the tokens are retyped first.
+- Two commas in a row (`(a INT,, b INT)`) are an error in every dialect; sqlglot skips them.
+- MySQL `PARTITION BY RANGE|LIST|HASH|KEY ... [PARTITIONS n] [(PARTITION ...)]` is physical
+  storage, invisible to readers, and sqlglot cannot parse most forms: the clause is dropped.
+- sqlglot logs "Falling back to parsing as a 'Command'" for what it cannot parse; the reader
+  reports such statements itself, so the message is kept off the log while it parses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import pairwise
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokenizer_core import Token, TokenType
+
+from service.errors import SchemaParseError
+
+TSQL_FAMILY = frozenset({"tsql", "fabric"})
+MYSQL_FAMILY = frozenset({"mysql", "singlestore", "doris", "starrocks"})
+_FALLBACK = "Falling back to parsing as a 'Command'"
+_LOGGER = logging.getLogger("sqlglot")
+
+
+def _drop_fallback_notice(record: logging.LogRecord) -> bool:
+    return _FALLBACK not in record.getMessage()
+
+
+@contextmanager
+def quiet_fallback() -> Iterator[None]:
+    """Keep sqlglot's "Falling back to parsing as a 'Command'" warning off the log."""
+    _LOGGER.addFilter(_drop_fallback_notice)
+    try:
+        yield
+    finally:
+        _LOGGER.removeFilter(_drop_fallback_notice)
+
+
+def parse_tokens(
+    sql: str, dialect: str, sqlglot_name: str, source: str | None
+) -> list[exp.Expr | None]:
+    """Tokenize, fix the tokens for `dialect`, and parse (sqlglot's errors propagate)."""
+    reader = Dialect.get_or_raise(sqlglot_name)
+    tokens = reader.tokenize(sql)
+    _no_double_comma(tokens, sql, dialect, source)
+    if dialect in TSQL_FAMILY or dialect in MYSQL_FAMILY:
+        _retype_floats(tokens, dialect)
+    if dialect in MYSQL_FAMILY:
+        tokens = _drop_mysql_partitions(tokens)
+    with quiet_fallback():
+        return reader.parser().parse(tokens, sql)
+
+
+def _no_double_comma(tokens: list[Token], sql: str, dialect: str, source: str | None) -> None:
+    for before, token in pairwise(tokens):
+        if before.token_type is TokenType.COMMA and token.token_type is TokenType.COMMA:
+            line_text = sql.splitlines()[token.line - 1] if token.line else ""
+            raise SchemaParseError(
+                "cannot parse SQL: two commas in a row (an item is missing between them)",
+                dialect=dialect,
+                line=token.line,
+                column=token.col,
+                snippet=line_text.strip()[:200],
+                source=source,
+            )
+
+
+def _retype_floats(tokens: list[Token], dialect: str) -> None:
+    """T-SQL: REAL -> FLOAT (32 bits), FLOAT -> DOUBLE (FLOAT(n) keeps n); MySQL: REAL -> DOUBLE."""
+    for token in tokens:
+        if token.token_type is not TokenType.FLOAT:
+            continue
+        word = token.text.upper()
+        if (dialect in TSQL_FAMILY and word == "FLOAT") or (
+            dialect in MYSQL_FAMILY and word == "REAL"
+        ):
+            token.token_type = TokenType.DOUBLE
+
+
+def _drop_mysql_partitions(tokens: list[Token]) -> list[Token]:
+    """Tokens without the `PARTITION BY ...` clause that ends a MySQL CREATE TABLE."""
+    kept: list[Token] = []
+    depth = 0
+    in_create = False
+    skipping = False
+    for token in tokens:
+        kind = token.token_type
+        if kind is TokenType.SEMICOLON and depth == 0:
+            in_create = skipping = False
+            kept.append(token)
+            continue
+        if skipping:
+            continue
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+        elif kind is TokenType.CREATE and depth == 0:
+            in_create = True
+        elif kind is TokenType.PARTITION_BY and in_create and depth == 0:
+            skipping = True
+            continue
+        kept.append(token)
+    return kept
+
+
+def build_type(text: str, dialect: str, sqlglot_name: str) -> exp.DataType:
+    """A type's text read as `exp.DataType.build` does, with the dialect's FLOAT/REAL fix."""
+    if dialect not in TSQL_FAMILY and dialect not in MYSQL_FAMILY:
+        return exp.DataType.build(text, dialect=sqlglot_name)
+    reader = Dialect.get_or_raise(sqlglot_name)
+    tokens = reader.tokenize(text)
+    _retype_floats(tokens, dialect)
+    parsed = reader.parser().parse_into(exp.DataType, tokens, text)[0]
+    if not isinstance(parsed, exp.DataType):
+        raise ValueError(f"not a type: {text!r}")
+    return parsed
+
+
+def type_sql(dt: exp.DataType, dialect: str, sqlglot_name: str) -> str:
+    """A type written in the dialect; T-SQL's 32-bit FLOAT is written REAL (sqlglot: FLOAT)."""
+    if dialect in TSQL_FAMILY and dt.this is exp.DataType.Type.FLOAT and not dt.expressions:
+        return "REAL"
+    return dt.sql(sqlglot_name)
