@@ -30,7 +30,7 @@ from service.schema.names import (
     sqlglot_dialect,
     table_name,
 )
-from service.schema.tokens import parse_tokens
+from service.schema.tokens import parse_tokens, unterminated_at
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -138,7 +138,10 @@ def parse_ddl(
     name = resolve_dialect(dialect)
     if len(sql) > max_bytes or len(sql.encode("utf-8", "replace")) > max_bytes:
         raise SchemaParseError(
-            f"input is larger than the {max_bytes:,} bytes allowed", dialect=name, source=source
+            f"input of {len(sql.encode('utf-8', 'replace')):,} bytes is larger than the "
+            f"{max_bytes:,} bytes allowed",
+            dialect=name,
+            source=source,
         )
     if not sql.strip():
         raise SchemaParseError("empty input: no SQL to read", dialect=name, source=source)
@@ -186,30 +189,48 @@ def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
         first = e.errors[0] if e.errors else {}
         line, col = first.get("line"), first.get("col")
         description = first.get("description") or str(e).splitlines()[0]
-        context = f"{first.get('start_context', '')}{first.get('highlight', '')}"
+        highlight = str(first.get("highlight") or "")
+        if isinstance(col, int) and highlight and "\n" not in highlight:
+            col = max(col - len(highlight) + 1, 1)  # sqlglot points at the token's end
         raise SchemaParseError(
             f"cannot parse SQL: {description}",
             dialect=dialect,
             line=line,
             column=col,
-            snippet=context.strip()[-200:] or (_snippet(sql, line) if line else None),
+            snippet=_snippet(sql, line) if line else None,
             source=source,
         ) from e
     except TokenError as e:
+        opener = unterminated_at(sql, dialect)
+        if opener is not None:
+            line, col = _position(sql, opener)
+            raise SchemaParseError(
+                "cannot read SQL: unterminated string, quoted name or comment: "
+                f"the {_opener(sql, opener)} here is never closed",
+                dialect=dialect,
+                line=line,
+                column=col,
+                snippet=_snippet(sql, line),
+                source=source,
+            ) from e
         # The tokenizer reports a window of +-50 characters around where it stopped.
         start, end = getattr(e, "start", None), getattr(e, "end", None)
         line = col = None
         if isinstance(start, int) and isinstance(end, int):
             line, col = _position(sql, start + 50 if start > 0 else max(end - 50, 0))
         raise SchemaParseError(
-            "cannot read SQL: unterminated string, quoted name or comment, or a stray character",
+            "cannot read SQL: a stray character or an unterminated string, name or comment",
             dialect=dialect,
             line=line,
             column=col,
-            snippet=" ".join(str(e).split())[:200],
+            snippet=_snippet(sql, line) if line else " ".join(str(e).split())[:200],
             source=source,
         ) from e
     return [s for s in parsed if isinstance(s, exp.Expression)]
+
+
+def _opener(sql: str, offset: int) -> str:
+    return "/*" if sql.startswith("/*", offset) else sql[offset]
 
 
 def _harmless(statement: exp.Command) -> bool:

@@ -128,3 +128,47 @@ def type_sql(dt: exp.DataType, dialect: str, sqlglot_name: str) -> str:
     if dialect in TSQL_FAMILY and dt.this is exp.DataType.Type.FLOAT and not dt.expressions:
         return "REAL"
     return dt.sql(sqlglot_name)
+
+
+_BACKSLASH_ESCAPES = frozenset({"mysql", "bigquery", "spark", "databricks", "hive", "clickhouse"})
+
+
+def unterminated_at(sql: str, dialect: str) -> int | None:
+    """Offset of the quote or comment opener that is never closed, if one is (else None).
+
+    A plain scan: '...' strings ('' doubled), "..." and `...` names, T-SQL [...], -- and /* */
+    comments, and backslash escapes where the dialect has them.
+    """
+    closers = {"'": "'", '"': '"', "`": "`"}
+    if dialect in TSQL_FAMILY:
+        closers["["] = "]"
+    escapes = dialect in _BACKSLASH_ESCAPES
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif ch == "/" and sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            if end < 0:
+                return i
+            i = end + 2
+        elif ch in closers:
+            close, j = closers[ch], i + 1
+            while True:
+                if j >= n:
+                    return i
+                if escapes and sql[j] == "\\" and close != "]":
+                    j += 2
+                elif sql[j] == close:
+                    if sql.startswith(close * 2, j) and close != "]":
+                        j += 2  # a doubled quote stands for itself
+                    else:
+                        break
+                else:
+                    j += 1
+            i = j + 1
+        else:
+            i += 1
+    return None
