@@ -77,7 +77,8 @@ class TypeReader:
             return _param(dt)
         exprs = dt.expressions
         kind = dt.args.get("kind")
-        head = (dt.this, kind.name if kind is not None else None, dt.args.get("nullable"))
+        # the whole name: public.order_status and order_status are different types
+        head = (dt.this, kind.sql() if kind is not None else None, dt.args.get("nullable"))
         if not exprs:
             return head
         return (head, tuple(self._key(e) for e in exprs))

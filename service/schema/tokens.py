@@ -24,6 +24,15 @@ from service.errors import SchemaParseError
 
 TSQL_FAMILY = frozenset({"tsql", "fabric"})
 MYSQL_FAMILY = frozenset({"mysql", "singlestore", "doris", "starrocks"})
+# Storage options sqlglot cannot parse and readers cannot see, dropped from CREATE TABLE:
+# {word: (paren depth it stands at, how many tokens it takes, only before "," or ")")}.
+TABLE_OPTIONS: dict[str, dict[str, tuple[int, int, bool]]] = {
+    "tsql": {"TEXTIMAGE_ON": (0, 2, False), "FILESTREAM_ON": (0, 2, False)},
+    "sqlite": {"WITHOUT": (0, 2, False), "STRICT": (0, 1, False)},
+    "oracle": {"ENABLE": (1, 1, False), "DISABLE": (1, 1, False), "NOVALIDATE": (1, 1, False)},
+    "redshift": {"DISTKEY": (1, 1, True), "SORTKEY": (1, 1, True)},
+}
+TABLE_OPTIONS["fabric"] = TABLE_OPTIONS["tsql"]
 _FALLBACK = "Falling back to parsing as a 'Command'"
 _LOGGER = logging.getLogger("sqlglot")
 
@@ -53,6 +62,9 @@ def parse_tokens(
         _retype_floats(tokens, dialect)
     if dialect in MYSQL_FAMILY:
         tokens = _drop_mysql_partitions(tokens)
+    words = TABLE_OPTIONS.get(dialect)
+    if words:
+        tokens = _drop_options(tokens, words)
     with quiet_fallback():
         return reader.parser().parse(tokens, sql)
 
@@ -172,3 +184,35 @@ def unterminated_at(sql: str, dialect: str) -> int | None:
         else:
             i += 1
     return None
+
+
+def _drop_options(tokens: list[Token], words: dict[str, tuple[int, int, bool]]) -> list[Token]:
+    """Tokens without the dialect's storage options inside CREATE TABLE statements."""
+    kept: list[Token] = []
+    depth, in_create, skip = 0, False, 0
+    ends = (TokenType.COMMA, TokenType.R_PAREN)
+    for i, token in enumerate(tokens):
+        if skip:
+            skip -= 1
+            continue
+        kind = token.token_type
+        if kind is TokenType.SEMICOLON and depth == 0:
+            in_create = False
+        elif kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+        elif kind is TokenType.CREATE and depth == 0:
+            in_create = True
+        elif in_create and kind is not TokenType.STRING and (rule := words.get(token.text.upper())):
+            at, count, before_end = rule
+            after = tokens[i + count].token_type if i + count < len(tokens) else None
+            if at == depth and (not before_end or after in ends):
+                if kind is TokenType.COMMA:
+                    continue
+                skip = count - 1
+                if at == 0 and kept and kept[-1].token_type is TokenType.COMMA:
+                    kept.pop()  # SQLite: WITHOUT ROWID, STRICT
+                continue
+        kept.append(token)
+    return kept

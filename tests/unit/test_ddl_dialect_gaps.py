@@ -140,3 +140,11 @@ def test_sqlglot_fallback_warning_is_not_logged(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING), pytest.raises(SchemaParseError, match="unsupported"):
         parse_ddl("CREATE TABLE t (a INT);\nCREATE FOO BAR BAZ;", "postgres")
     assert not [r for r in caplog.records if "Falling back" in r.getMessage()]
+
+
+def test_a_schema_qualified_user_type_is_not_confused_with_an_unqualified_one() -> None:
+    """The type cache keys user-defined types by their whole name (found on pg_dump output)."""
+    qualified = parse_ddl("CREATE TABLE t (c public.order_status)", "postgres")
+    plain = parse_ddl("CREATE TABLE t (c order_status)", "postgres")
+    assert qualified.tables[0].columns[0].type.name == "PUBLIC.ORDER_STATUS"
+    assert plain.tables[0].columns[0].type.name == "ORDER_STATUS"
