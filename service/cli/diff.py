@@ -16,6 +16,7 @@ from service.diff.report import render_json, render_markdown, render_text, repor
 from service.errors import SchemaParseError, StewardError
 from service.schema import parse_contract, parse_schema
 from service.schema.model import Schema
+from service.schema.sniff import KIND as _KIND
 
 EXIT_OK, EXIT_BREAKING, EXIT_BAD_INPUT = 0, 1, 2
 CONTRACT_SUFFIXES = (".yaml", ".yml")
@@ -24,12 +25,56 @@ CONTRACT_SUFFIXES = (".yaml", ".yml")
 def load_schema(path: Path, dialect: str | None) -> Schema:
     """Read an ODCS `.yaml`/`.yml` contract, or SQL DDL (any other file; a contract is sniffed)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SchemaParseError(f"cannot read the file: {e}", source=str(path)) from e
+        data = path.read_bytes()
+    except OSError as e:
+        raise SchemaParseError(f"cannot read the file: {e.strerror or e}", source=str(path)) from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SchemaParseError(
+            f"not a UTF-8 text file (binary?): byte 0x{data[e.start]:02x} cannot be decoded",
+            dialect=dialect,
+            line=line,
+            column=column,
+            source=str(path),
+        ) from e
     if path.suffix.lower() in CONTRACT_SUFFIXES:
+        if text.strip() and not _KIND.search(text[:200_000]):
+            raise SchemaParseError(
+                "not an ODCS v3 data contract: a .yaml/.yml file is read as one and must "
+                "declare `kind: DataContract` and `apiVersion` (pass SQL DDL as .sql)",
+                line=1,
+                column=1,
+                snippet=text.lstrip().splitlines()[0][:200],
+                source=str(path),
+            )
         return parse_contract(text, dialect=dialect, source=str(path))
     return parse_schema(text, dialect=dialect, source=str(path))
+
+
+def describe_error(error: StewardError) -> str:
+    """An error for a terminal: `file:line:column: message [dialect]`, the line, a caret."""
+    if not isinstance(error, SchemaParseError) or not error.line or not error.source:
+        return str(error)
+    try:
+        lines = Path(error.source).read_bytes().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return str(error)
+    if error.line > len(lines) or "\ufffd" in lines[error.line - 1]:
+        return str(error)  # no such line, or not text to show
+    text = lines[error.line - 1].replace("\t", " ")
+    col = max(error.column or 1, 1)
+    start = max(col - 60, 0)  # a long line is shown around the column
+    shown = text[start : start + 120].rstrip()
+    where = f"{error.source}:{error.line}" + (f":{error.column}" if error.column else "")
+    dialect = f" [dialect {error.dialect}]" if error.dialect else ""
+    number = str(error.line)
+    result = f"{where}: {error.message}{dialect}\n  {number} | {shown}"
+    if error.column:
+        result += f"\n  {' ' * len(number)} | {' ' * (col - 1 - start)}^"
+    return result
 
 
 def _use_color() -> bool:
@@ -122,7 +167,7 @@ def diff(
         hints = resolve_renames(renames, old_schema)
         changes = diff_schemas(old_schema, new_schema, renames=hints, level=level)
     except StewardError as e:
-        click.echo(f"steward diff: {e}", err=True)
+        click.echo(f"steward diff: {describe_error(e)}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     data = report(changes, perspective)
     found = None

@@ -10,6 +10,7 @@ from sqlglot import exp
 from service.schema.model import ColumnType
 from service.schema.model import TypeFamily as F
 from service.schema.names import sqlglot_dialect
+from service.schema.tokens import type_sql
 from service.schema.types import OTHER, UNBOUNDED_WORDS, WRAPPERS, Args, Rule, float_bits, table_for
 
 MAX_CACHED = 10_000
@@ -76,7 +77,8 @@ class TypeReader:
             return _param(dt)
         exprs = dt.expressions
         kind = dt.args.get("kind")
-        head = (dt.this, kind.name if kind is not None else None, dt.args.get("nullable"))
+        # the whole name: public.order_status and order_status are different types
+        head = (dt.this, kind.sql() if kind is not None else None, dt.args.get("nullable"))
         if not exprs:
             return head
         return (head, tuple(self._key(e) for e in exprs))
@@ -87,7 +89,7 @@ class TypeReader:
         if type_name in WRAPPERS and len(inner) == 1 and isinstance(inner[0], exp.DataType):
             return self.read(inner[0])
         rule = self._table.get(type_name, OTHER)
-        sql = dt.sql(sqlglot_dialect(self.dialect))
+        sql = type_sql(dt, self.dialect, sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:
             kind = dt.args.get("kind")
             written = kind.sql(sqlglot_dialect(self.dialect)) if kind is not None else sql

@@ -7,11 +7,17 @@ and Postgres `CREATE TABLE ... PARTITION OF` (part of its parent's shape).
 SET/DROP DEFAULT|NOT NULL (as pg_dump writes keys) and refuses other actions; on any other
 table it is skipped. `COMMENT ON` applies to tables of the script. A statement sqlglot
 could not parse, or only kept as a raw command, is an error, never a silent drop, except
-raw commands that cannot change a table (SET, GRANT, ALTER ... OWNER TO, ...).
+raw commands that cannot change a table (SET, GRANT, ALTER ... OWNER TO, CREATE TYPE, ...).
+pg_dump's `ALTER COLUMN c ADD GENERATED ... AS IDENTITY` and T-SQL's `ADD CONSTRAINT df
+DEFAULT x FOR c` set the column's default. Postgres `INHERITS (parent)` is not followed: a
+child table has the columns its own statement declares. MySQL `ON UPDATE CURRENT_TIMESTAMP`
+(write behaviour) and `PARTITION BY ...` (storage) are ignored, as are storage options of
+`tokens.TABLE_OPTIONS` (T-SQL TEXTIMAGE_ON, SQLite WITHOUT ROWID, Redshift column DISTKEY).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +37,7 @@ from service.schema.names import (
     sqlglot_dialect,
     table_name,
 )
+from service.schema.tokens import parse_tokens, unterminated_at
 
 # Statements that say nothing about a table's declared shape; they are skipped.
 IGNORED = (
@@ -58,21 +65,41 @@ IGNORED = (
     exp.Refresh,
     exp.Declare,
     exp.LoadData,
+    exp.Semicolon,  # an empty statement (a lone `;`, maybe after comments)
 )
 
 
 # Raw commands that cannot change a table's declared shape (pg_dump writes several).
 HARMLESS_COMMANDS = frozenset(
     {"SET", "RESET", "GRANT", "REVOKE", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "START", "SHOW"}
-    | {"CALL", "EXEC", "EXECUTE", "DECLARE", "CHECKPOINT", "LOCK", "USE", "GO", "REFRESH"}
+    | {"CALL", "EXEC", "EXECUTE", "DECLARE", "CHECKPOINT", "LOCK", "USE", "GO", "REFRESH", "UNLOCK"}
 )
 HARMLESS_ALTER = re.compile(
     r"^\s*(SEQUENCE|SCHEMA|DATABASE|ROLE|USER|FUNCTION|PROCEDURE|VIEW|MATERIALIZED|INDEX"
-    r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b",
+    r"|DEFAULT\s+PRIVILEGES|EXTENSION|WAREHOUSE|SESSION|SYSTEM)\b|\bOWNER\s+TO\b"
+    r"|^\s*TABLE\s+\S+\s+(NO)?CHECK\s+CONSTRAINT\b",  # T-SQL: (re)enable a constraint
     re.IGNORECASE,
 )
 
 
+# CREATE statements of objects that are not tables (sqlglot keeps several as raw commands).
+HARMLESS_CREATE = re.compile(
+    r"^\s*(OR\s+REPLACE\s+)?(TYPE|DOMAIN|SEQUENCE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|SCHEMA"
+    r"|DATABASE|ROLE|USER|LOGIN|(UNIQUE\s+)?(CLUSTERED\s+|NONCLUSTERED\s+)?INDEX|STATISTICS|RULE"
+    r"|POLICY|PUBLICATION|SUBSCRIPTION|AGGREGATE|OPERATOR|COLLATION|CAST|TEXT\s+SEARCH|EVENT"
+    r"|SYNONYM|PACKAGE|STAGE|FILE\s+FORMAT|PIPE|STREAM|TASK|WAREHOUSE|MACRO|SECRET|TABLESPACE)\b",
+    re.IGNORECASE,
+)
+DEFAULT_FOR = re.compile(
+    r"^\s*TABLE\s+(?P<table>.+?)\s+(WITH\s+(NO)?CHECK\s+)?ADD\s+CONSTRAINT\s+\S+\s+"
+    r"DEFAULT\s+(?P<value>.+?)\s+FOR\s+(?P<column>\S+)\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+ADD_IDENTITY = re.compile(
+    r"^\s*TABLE\s+(ONLY\s+)?(?P<table>\S+)\s+ALTER\s+(COLUMN\s+)?(?P<column>\S+)\s+ADD\s+"
+    r"GENERATED\s+(?P<how>ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\s*(?P<options>\(.*\))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
 BATCH_SEPARATED = frozenset({"tsql", "fabric"})
 GO = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
@@ -138,7 +165,10 @@ def parse_ddl(
     name = resolve_dialect(dialect)
     if len(sql) > max_bytes or len(sql.encode("utf-8", "replace")) > max_bytes:
         raise SchemaParseError(
-            f"input is larger than the {max_bytes:,} bytes allowed", dialect=name, source=source
+            f"input of {len(sql.encode('utf-8', 'replace')):,} bytes is larger than the "
+            f"{max_bytes:,} bytes allowed",
+            dialect=name,
+            source=source,
         )
     if not sql.strip():
         raise SchemaParseError("empty input: no SQL to read", dialect=name, source=source)
@@ -166,7 +196,10 @@ def read_statements(
         elif isinstance(statement, exp.Comment):
             comments.append(statement)
         elif isinstance(statement, exp.Command):
-            if not _harmless(statement):
+            default_for = _tsql_default_for(statement, name)
+            if default_for is not None:
+                _alter(script, default_for, types)
+            elif not _add_identity(script, statement) and not _harmless(statement):
                 raise _unsupported(script, statement)
         elif not isinstance(statement, IGNORED):
             raise script.error(
@@ -181,43 +214,112 @@ def read_statements(
 
 def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
     try:
-        parsed = sqlglot.parse(sql, read=sqlglot_dialect(dialect))
+        parsed = parse_tokens(sql, dialect, sqlglot_dialect(dialect), source)
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         line, col = first.get("line"), first.get("col")
         description = first.get("description") or str(e).splitlines()[0]
-        context = f"{first.get('start_context', '')}{first.get('highlight', '')}"
+        highlight = str(first.get("highlight") or "")
+        if isinstance(col, int) and highlight and "\n" not in highlight:
+            col = max(col - len(highlight) + 1, 1)  # sqlglot points at the token's end
         raise SchemaParseError(
             f"cannot parse SQL: {description}",
             dialect=dialect,
             line=line,
             column=col,
-            snippet=context.strip()[-200:] or (_snippet(sql, line) if line else None),
+            snippet=_snippet(sql, line) if line else None,
             source=source,
         ) from e
     except TokenError as e:
+        opener = unterminated_at(sql, dialect)
+        if opener is not None:
+            line, col = _position(sql, opener)
+            raise SchemaParseError(
+                "cannot read SQL: unterminated string, quoted name or comment: "
+                f"the {_opener(sql, opener)} here is never closed",
+                dialect=dialect,
+                line=line,
+                column=col,
+                snippet=_snippet(sql, line),
+                source=source,
+            ) from e
         # The tokenizer reports a window of +-50 characters around where it stopped.
         start, end = getattr(e, "start", None), getattr(e, "end", None)
         line = col = None
         if isinstance(start, int) and isinstance(end, int):
             line, col = _position(sql, start + 50 if start > 0 else max(end - 50, 0))
         raise SchemaParseError(
-            "cannot read SQL: unterminated string, quoted name or comment, or a stray character",
+            "cannot read SQL: a stray character or an unterminated string, name or comment",
             dialect=dialect,
             line=line,
             column=col,
-            snippet=" ".join(str(e).split())[:200],
+            snippet=_snippet(sql, line) if line else " ".join(str(e).split())[:200],
             source=source,
         ) from e
     return [s for s in parsed if isinstance(s, exp.Expression)]
 
 
+def _opener(sql: str, offset: int) -> str:
+    return "/*" if sql.startswith("/*", offset) else sql[offset]
+
+
 def _harmless(statement: exp.Command) -> bool:
-    keyword = str(statement.this).upper()
+    keyword = (str(statement.this).upper().split() or [""])[0]
     rest = str(statement.expression or "")
     if keyword == "ALTER":
         return bool(HARMLESS_ALTER.search(rest))
+    if keyword == "CREATE":
+        return bool(HARMLESS_CREATE.search(rest))
     return keyword in HARMLESS_COMMANDS
+
+
+def _add_identity(script: _Script, statement: exp.Command) -> bool:
+    """pg_dump's `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`, applied
+    as if the column had been declared so (sequence name aside); False if it is not one."""
+    found = ADD_IDENTITY.search(str(statement.expression or ""))
+    if found is None or str(statement.this).upper() != "ALTER":
+        return False
+    table, column, how, options = found.group("table", "column", "how", "options")
+    # sqlglot reads neither SEQUENCE NAME, CACHE nor NO MINVALUE/MAXVALUE/CYCLE (defaults)
+    options = re.sub(
+        r"\bSEQUENCE\s+NAME\s+\S+|\bNO\s+(MINVALUE|MAXVALUE|CYCLE)\b|\bCACHE\s+\d+",
+        "",
+        options or "",
+        flags=re.IGNORECASE,
+    )
+    sql = f"CREATE TABLE {table} ({column} INT GENERATED {how} AS IDENTITY {options})"
+    with contextlib.suppress(ParseError, TokenError, SchemaParseError):
+        parsed = sqlglot.parse(sql, read=sqlglot_dialect(script.dialect))
+        statements = [p for p in parsed if isinstance(p, exp.Expression)]
+        declared = read_statements(statements, script.dialect)
+        source = declared.tables[0]
+        target = script.tables.get(source.name)
+        new = source.columns[0]
+        if target is not None and target.column(new.name) is not None:
+            script.tables[source.name] = replace(
+                target,
+                columns=tuple(
+                    replace(c, nullable=False, default=new.default) if c.name == new.name else c
+                    for c in target.columns
+                ),
+            )
+            return True
+    return False
+
+
+def _tsql_default_for(statement: exp.Command, dialect: str) -> exp.Alter | None:
+    """T-SQL `ALTER TABLE t ADD CONSTRAINT df DEFAULT (x) FOR c`, read as SET DEFAULT."""
+    if dialect not in BATCH_SEPARATED or str(statement.this).upper() != "ALTER":
+        return None
+    found = DEFAULT_FOR.search(str(statement.expression or ""))
+    if found is None:
+        return None
+    table, value, column = found.group("table", "value", "column")
+    sql = f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {value}"
+    with contextlib.suppress(ParseError, TokenError):
+        alter = sqlglot.parse_one(sql, read=sqlglot_dialect(dialect))
+        return alter if isinstance(alter, exp.Alter) else None
+    return None
 
 
 def _unsupported(script: _Script, statement: exp.Command) -> SchemaParseError:

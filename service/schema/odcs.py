@@ -28,6 +28,7 @@ from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
+from service.schema.tokens import build_type
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 MAX_NODES = 200_000
@@ -316,7 +317,7 @@ class _ContractReader:
         physical = prop.get("physicalType")
         if physical:
             try:
-                dt = exp.DataType.build(str(physical), dialect=sqlglot_dialect(self.dialect))
+                dt = build_type(str(physical), self.dialect, sqlglot_dialect(self.dialect))
             except (ParseError, TokenError, ValueError):
                 dt = None
             if dt is not None and dt.this is not exp.DataType.Type.USERDEFINED:

@@ -18,6 +18,7 @@ from sqlglot.errors import ParseError, TokenError
 from service.schema.canonical import TypeReader
 from service.schema.model import Column, ColumnType, Schema, Table, TypeFamily
 from service.schema.names import folds, resolve_dialect, sqlglot_dialect
+from service.schema.tokens import build_type, type_sql
 
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Column "defaults" that are generator clauses, written without DEFAULT.
@@ -100,15 +101,15 @@ def _render_type(t: ColumnType, dialect: str, reader: TypeReader) -> str:
     if t.sql:
         # A spelling this dialect cannot read (another dialect's, a logical type) is skipped.
         with contextlib.suppress(ParseError, TokenError, ValueError):
-            candidates.append(exp.DataType.build(t.sql, dialect=sqlglot_dialect(dialect)))
+            candidates.append(build_type(t.sql, dialect, sqlglot_dialect(dialect)))
     synthesized = _synthesize(t, dialect)
     if synthesized is not None:
         candidates.append(synthesized)
     for dt in candidates:
         if reader.read(dt) == t:
-            return dt.sql(sqlglot_dialect(dialect))
+            return type_sql(dt, dialect, sqlglot_dialect(dialect))
     if candidates:
-        return candidates[-1].sql(sqlglot_dialect(dialect))
+        return type_sql(candidates[-1], dialect, sqlglot_dialect(dialect))
     return t.sql or t.name
 
 

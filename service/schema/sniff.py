@@ -9,7 +9,7 @@ from service.schema.model import Schema
 from service.schema.odcs import parse_contract
 
 # A YAML (or JSON) document declaring `kind: DataContract` and an `apiVersion`.
-_KIND = re.compile(r"""^\s*["']?kind["']?\s*:\s*["']?DataContract\b""", re.MULTILINE)
+KIND = re.compile(r"""^\s*["']?kind["']?\s*:\s*["']?DataContract\b""", re.MULTILINE)
 _API = re.compile(r"""^\s*["']?apiVersion["']?\s*:""", re.MULTILINE)
 _JSON_KIND = re.compile(r""""kind"\s*:\s*"DataContract\"""")
 
@@ -17,7 +17,7 @@ _JSON_KIND = re.compile(r""""kind"\s*:\s*"DataContract\"""")
 def is_contract(text: str) -> bool:
     """Whether a text looks like an ODCS data contract rather than SQL."""
     head = text[:200_000]
-    return bool((_KIND.search(head) and _API.search(head)) or _JSON_KIND.search(head))
+    return bool((KIND.search(head) and _API.search(head)) or _JSON_KIND.search(head))
 
 
 def parse_schema(

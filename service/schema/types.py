@@ -256,8 +256,10 @@ DIALECTS: Final[dict[str, dict[str, Rule]]] = {
         "DECIMAL": _dec(18, 0),
         "MONEY": _dec(19, 4),
         "SMALLMONEY": _dec(10, 4),
-        # sqlglot reads both REAL and FLOAT as FLOAT; T-SQL FLOAT alone is FLOAT(53).
-        "FLOAT": Rule("DOUBLE", F.FLOAT, Args.FLOAT_P, precision=64),
+        # The reader retypes FLOAT tokens as DOUBLE (sqlglot reads REAL and FLOAT alike):
+        # REAL is 32 bits, FLOAT alone is FLOAT(53), FLOAT(n <= 24) is 32 bits.
+        "FLOAT": REAL,
+        "DOUBLE": Rule("DOUBLE", F.FLOAT, Args.FLOAT_P, precision=64),
         "DATETIME": Rule("TIMESTAMP", F.TIMESTAMP, precision=3),
         "DATETIME2": _ts("TIMESTAMP", F.TIMESTAMP, 7),
         "SMALLDATETIME": Rule("TIMESTAMP", F.TIMESTAMP, precision=0),

@@ -336,7 +336,8 @@ def test_sqlite_columns_may_have_no_type() -> None:
 def test_an_unterminated_string_names_where_reading_stopped() -> None:
     with pytest.raises(SchemaParseError, match="unterminated") as caught:
         parse_ddl("CREATE TABLE t (\n  a TEXT DEFAULT 'oops\n)", "postgres")
-    assert caught.value.line is not None and caught.value.snippet
+    assert (caught.value.line, caught.value.column) == (2, 18)  # where the string opens
+    assert caught.value.snippet == "a TEXT DEFAULT 'oops"
 
 
 def test_the_fast_column_constructor_builds_the_same_frozen_column() -> None:
