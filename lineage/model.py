@@ -11,6 +11,15 @@ STOPPING_KINDS = frozenset({"column_removed", "column_renamed", "table_removed",
 #: Change kinds that only reach readers of every column (``SELECT *`` or table-level readers).
 WIDENING_THE_SET = frozenset({"column_added", "table_added"})
 
+#: How many reads or columns the text and Markdown sections list per object.
+BRIEF = 8
+
+
+def _brief(items: list[str]) -> str:
+    """The first few items, then how many more (the JSON form always has them all)."""
+    shown = ", ".join(items[:BRIEF])
+    return f"{shown} and {len(items) - BRIEF} more" if len(items) > BRIEF else shown
+
 
 @dataclass(frozen=True, slots=True)
 class LineageWarning:
@@ -168,9 +177,9 @@ class Impact:
                 state = "stops working" if item.stops_working else "reads changed data"
                 lines.append(f"  {item.name} ({item.kind}, depth {item.depth}, {state})")
                 lines.append(f"    via {' -> '.join(item.path)}")
-                lines.append(f"    reads {', '.join(str(read) for read in item.reads)}")
+                lines.append(f"    reads {_brief([str(read) for read in item.reads])}")
                 if item.columns:
-                    lines.append(f"    columns carrying the change: {', '.join(item.columns)}")
+                    lines.append(f"    columns carrying the change: {_brief(list(item.columns))}")
         lines.extend(f"  warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 
@@ -185,8 +194,8 @@ class Impact:
                 "| --- | --- | --- | --- | --- | --- | --- |",
             ]
             for item in self.affected:
-                reads = ", ".join(_code(str(read)) for read in item.reads)
-                columns = ", ".join(_code(column) for column in item.columns) or "-"
+                reads = _brief([_code(str(read)) for read in item.reads])
+                columns = _brief([_code(column) for column in item.columns]) or "-"
                 stops = "yes" if item.stops_working else "no"
                 path = " → ".join(_cell(name) for name in item.path)
                 lines.append(

@@ -196,3 +196,15 @@ def test_several_changes_merge_into_one_entry_per_object_with_the_nearest_path()
         ("top", 2, True, ("amount",)),
     ]
     assert len(found.warnings) == len(set(found.warnings))
+
+
+def test_the_text_section_lists_a_few_reads_per_object_and_counts_the_rest() -> None:
+    columns = {f"c{index}": "int" for index in range(12)}
+    graph = LineageGraph("postgres", schemas={"t": columns})
+    graph.add_consumer("wide", reads={"t": list(columns)})
+    found = impact(
+        graph, [ColumnChange("t", f"c{index}", "column_type_changed") for index in range(12)]
+    )
+    assert "and 4 more" in found.to_text()
+    assert "and 4 more" in found.to_markdown()
+    assert len(found.to_json()["affected"][0]["reads"]) == 12
