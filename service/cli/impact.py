@@ -10,45 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lineage import ColumnChange, Impact, impact, load
-from service.diff.model import ChangeKind, ChangeSet, Verdict
+from lineage import Impact, impact, load
+from service.diff.model import ChangeSet
+from service.diff.old_names import BREAKING_FOR_READERS
 from service.schema.model import Schema
 from service.schema.names import GENERIC
-
-#: Reader verdicts that propagate downstream by default.
-BREAKING_FOR_READERS = frozenset({Verdict.BREAKING, Verdict.UNKNOWN})
-
-
-def column_changes(changes: ChangeSet) -> list[ColumnChange]:
-    """Each change as a lineage `ColumnChange`, named as the OLD schema spells it.
-
-    >>> from service.diff.model import Bump, Change
-    >>> renamed = Change(ChangeKind.COLUMN_RENAMED, "shop.orders", "total", "amount", "total",
-    ...                  Verdict.BREAKING, Verdict.BREAKING, "renamed")
-    >>> column_changes(ChangeSet((renamed,), Bump.MAJOR))
-    [ColumnChange(table='shop.orders', column='amount', kind='column_renamed', breaking=True)]
-    """
-    old_tables: dict[str, str] = {}
-    old_columns: dict[tuple[str, str], str] = {}
-    for change in changes.changes:
-        if change.kind is ChangeKind.TABLE_RENAMED and change.before:
-            old_tables[change.table] = change.before
-        elif change.kind is ChangeKind.COLUMN_RENAMED and change.column and change.before:
-            old_columns[(change.table, change.column)] = change.before
-    found = []
-    for change in changes.changes:
-        column = change.column
-        if column is not None:
-            column = old_columns.get((change.table, column), column)
-        found.append(
-            ColumnChange(
-                old_tables.get(change.table, change.table),
-                column,
-                change.kind.value,
-                breaking=change.verdict in BREAKING_FOR_READERS,
-            )
-        )
-    return found
+from service.usecases.column_changes import column_changes
 
 
 def downstream_impact(

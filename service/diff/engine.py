@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from service.diff.model import Change, ChangeKind, ChangeSet, Verdict
 from service.diff.policy import LEVELS, bump_for
 from service.diff.rules import (
@@ -94,6 +98,23 @@ def _keys(cols: Iterable[str]) -> str:
     return "(" + ", ".join(cols) + ")"
 
 
+def _union(*groups: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for g in groups for c in g))
+
+
+def _check_columns(check: str, table: Table) -> tuple[str, ...]:
+    """The table's columns a CHECK expression names (empty when unreadable: the whole table)."""
+    try:
+        tree = sqlglot.parse_one(check)
+    except (SqlglotError, RecursionError):
+        return ()
+    names = {c.name.casefold(): c.name for c in table.columns}
+    found = [names.get(c.name.casefold()) for c in tree.find_all(exp.Column)]
+    if None in found or not found:
+        return ()
+    return _union(n for n in found if n is not None)
+
+
 def _fk(fk: ForeignKey) -> str:
     return f"{_keys(fk.columns)} -> {fk.ref_table}{_keys(fk.ref_columns) if fk.ref_columns else ''}"
 
@@ -152,17 +173,24 @@ class _Differ:
         position: int = 0,
         detail: str = "",
         rule: Rule | None = None,
+        columns: tuple[str, ...] | None = None,
     ) -> _Keyed:
         """One change with its verdicts and reason, keyed for ordering."""
         rule = rule or RULES[kind]
+        group = 0 if kind in _TABLE_FIRST else (1 if column is not None else 2)
+        if columns is None:
+            columns = (column,) if column is not None else ()
+        elif column is None and len(columns) == 1:
+            column = columns[0]
         verdict = rule.verdict
         if self.strict and kind in STRICT_BREAKING:
             verdict = Verdict.BREAKING
         reason = rule.reason.format(
             table=table, column=column, before=before, after=after, detail=detail
         )
-        group = 0 if kind in _TABLE_FIRST else (1 if column is not None else 2)
-        change = Change(kind, table, column, before, after, verdict, rule.writer_verdict, reason)
+        change = Change(
+            kind, table, column, before, after, verdict, rule.writer_verdict, reason, columns
+        )
         return _Keyed((table, group, position, _KIND_ORDER[kind]), change)
 
     def schemas(self, old: Schema, new: Schema) -> Iterator[_Keyed]:
@@ -314,20 +342,45 @@ class _Differ:
         old_pk, new_pk = cols(old.primary_key), new.primary_key
         if old_pk != new_pk:
             if not old_pk:
-                yield self.emit(K.PRIMARY_KEY_ADDED, table, None, None, _keys(new_pk))
+                yield self.emit(
+                    K.PRIMARY_KEY_ADDED, table, None, None, _keys(new_pk), columns=new_pk
+                )
             elif not new_pk:
-                yield self.emit(K.PRIMARY_KEY_REMOVED, table, None, _keys(old_pk), None)
+                yield self.emit(
+                    K.PRIMARY_KEY_REMOVED, table, None, _keys(old_pk), None, columns=old_pk
+                )
             else:
-                yield self.emit(K.PRIMARY_KEY_CHANGED, table, None, _keys(old_pk), _keys(new_pk))
+                yield self.emit(
+                    K.PRIMARY_KEY_CHANGED,
+                    table,
+                    None,
+                    _keys(old_pk),
+                    _keys(new_pk),
+                    columns=_union(old_pk, new_pk),
+                )
         old_u, new_u = {cols(u) for u in old.uniques}, set(new.uniques)
         for u in sorted(old_u - new_u):
-            yield self.emit(K.UNIQUE_REMOVED, table, None, _keys(u), None)
+            yield self.emit(K.UNIQUE_REMOVED, table, None, _keys(u), None, columns=u)
         for u in sorted(new_u - old_u):
-            yield self.emit(K.UNIQUE_ADDED, table, None, None, _keys(u))
+            yield self.emit(K.UNIQUE_ADDED, table, None, None, _keys(u), columns=u)
         for check in sorted(old.checks - new.checks):
-            yield self.emit(K.CHECK_REMOVED, table, None, check, None)
+            yield self.emit(
+                K.CHECK_REMOVED,
+                table,
+                None,
+                check,
+                None,
+                columns=cols(_check_columns(check, old)),
+            )
         for check in sorted(new.checks - old.checks):
-            yield self.emit(K.CHECK_ADDED, table, None, None, check)
+            yield self.emit(
+                K.CHECK_ADDED,
+                table,
+                None,
+                None,
+                check,
+                columns=_check_columns(check, new),
+            )
         old_fk = {
             ForeignKey(
                 cols(f.columns), self.table_renames.get(f.ref_table, f.ref_table), f.ref_columns
@@ -335,9 +388,9 @@ class _Differ:
             for f in old.foreign_keys
         }
         for fk in sorted(old_fk - new.foreign_keys, key=_fk):
-            yield self.emit(K.FOREIGN_KEY_REMOVED, table, None, _fk(fk), None)
+            yield self.emit(K.FOREIGN_KEY_REMOVED, table, None, _fk(fk), None, columns=fk.columns)
         for fk in sorted(new.foreign_keys - old_fk, key=_fk):
-            yield self.emit(K.FOREIGN_KEY_ADDED, table, None, None, _fk(fk))
+            yield self.emit(K.FOREIGN_KEY_ADDED, table, None, None, _fk(fk), columns=fk.columns)
         if old.comment != new.comment:
             yield self.emit(K.TABLE_COMMENT_CHANGED, table, None, old.comment, new.comment)
         if cols(old.partition_by) != new.partition_by:

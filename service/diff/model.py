@@ -71,6 +71,8 @@ class Change:
     verdict: Verdict
     writer_verdict: Verdict
     reason: str
+    #: Every column the change concerns, as the NEW schema names them (empty: the whole table).
+    columns: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The change as `steward diff --format json` prints it."""
@@ -78,6 +80,7 @@ class Change:
             "kind": self.kind.value,
             "table": self.table,
             "column": self.column,
+            "columns": list(self.columns),
             "before": self.before,
             "after": self.after,
             "verdict": self.verdict.value,

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.diff.model import Change, ChangeSet, Verdict
+from service.diff.model import ChangeSet
+from service.diff.old_names import BREAKING_FOR_READERS, OldNamed, old_named
 from service.errors import StewardError
 from service.schema.model import Schema
 from service.usecases.reads import columns_read, qualified_columns
 
-NOTICE_VERDICTS = frozenset({Verdict.BREAKING, Verdict.UNKNOWN})
+NOTICE_VERDICTS = BREAKING_FOR_READERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +35,17 @@ class Downstream:
     owners: tuple[str, ...]
 
 
-def touched(change: Change, columns: frozenset[str], tables: frozenset[str]) -> list[str]:
-    """The read columns one change reaches (a table-wide change reaches all read columns of it)."""
-    if change.column is not None:
-        key = f"{change.table}.{change.column}"
-        return [key] if key in columns else []
-    if change.table in tables:
-        prefix = f"{change.table}."
+def touched(named: OldNamed, columns: frozenset[str], tables: frozenset[str]) -> list[str]:
+    """The read columns one change reaches, by the OLD names readers use.
+
+    A change that concerns no column (a table rename, a table comment) reaches every read
+    column of its table; one that names columns reaches only those.
+    """
+    if named.columns:
+        keys = (f"{named.table}.{c}" for c in named.columns)
+        return sorted(k for k in keys if k in columns)
+    if named.table in tables:
+        prefix = f"{named.table}."
         return sorted(c for c in columns if c.startswith(prefix))
     return []
 
@@ -48,20 +53,20 @@ def touched(change: Change, columns: frozenset[str], tables: frozenset[str]) -> 
 def reached(
     changes: ChangeSet, columns: frozenset[str], *, all_changes: bool
 ) -> tuple[list[str], list[str], bool]:
-    """(columns reached, change kinds, breaking?) for a reader of `columns`."""
+    """(columns reached, change kinds, breaking?) for a reader of `columns` (OLD names)."""
     tables = frozenset(c.rsplit(".", 1)[0] for c in columns)
     hit_columns: set[str] = set()
     kinds: list[str] = []
     breaking = False
-    for change in changes.changes:
-        relevant = all_changes or change.verdict in NOTICE_VERDICTS
-        hits = touched(change, columns, tables)
+    for named in old_named(changes):
+        relevant = all_changes or named.breaking
+        hits = touched(named, columns, tables)
         if not relevant or (not hits and not all_changes):
             continue
         hit_columns.update(hits)
-        if change.kind.value not in kinds:
-            kinds.append(change.kind.value)
-        breaking = breaking or (bool(hits) and change.verdict in NOTICE_VERDICTS)
+        if named.change.kind.value not in kinds:
+            kinds.append(named.change.kind.value)
+        breaking = breaking or (bool(hits) and named.breaking)
     return sorted(hit_columns), kinds, breaking
 
 

@@ -11,15 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lineage import ColumnChange, LineageGraph, LineageInputError
+from lineage import LineageGraph, LineageInputError
 from lineage import impact as lineage_impact
-from service.diff.model import ChangeSet, Verdict
+from service.diff.model import ChangeSet
 from service.domain import Principal
 from service.errors import InvalidInput, StewardError
 from service.schema import resolve_dialect
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import LineageSourceRow, ProductRow
+from service.usecases.column_changes import column_changes
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
@@ -155,14 +156,8 @@ class LineageIndex:
 
         Each affected object that is another product's table names that `product`.
         """
-        column_changes = [
-            ColumnChange(
-                c.table, c.column, c.kind.value, c.verdict in (Verdict.BREAKING, Verdict.UNKNOWN)
-            )
-            for c in changes.changes
-        ]
         with self._lock:
-            result = lineage_impact(self._graph, column_changes)
+            result = lineage_impact(self._graph, column_changes(changes))
         data: dict[str, Any] = result.to_json()
         for item in data["affected"]:
             owner = self._product_tables.get(item["name"])

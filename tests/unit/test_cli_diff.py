@@ -74,7 +74,7 @@ def test_json_output_is_exactly_one_object_with_the_documented_shape(
     assert set(data) == {"bump", "breaking", "changes"}
     (change,) = data["changes"]
     assert set(change) == {
-        "kind", "table", "column", "before", "after", "verdict", "writer_verdict", "reason"
+        "kind", "table", "column", "columns", "before", "after", "verdict", "writer_verdict", "reason"
     }  # fmt: skip
     assert change["table"] == "shop.orders" and change["column"] == "status"
     assert (change["before"], change["after"]) == ("VARCHAR(20)", "VARCHAR(10)")

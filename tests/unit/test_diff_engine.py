@@ -205,10 +205,10 @@ def test_dropping_the_primary_key_also_relaxes_nullability_unless_still_not_null
     old = one(Column("id", INT, True), primary_key=("id",))
     assert kinds(old, one(Column("id", INT, True))) == [
         ("column_nullability_relaxed", "id", "breaking", "compatible"),
-        ("primary_key_removed", None, "breaking", "compatible"),
+        ("primary_key_removed", "id", "breaking", "compatible"),
     ]
     assert kinds(old, one(Column("id", INT, False))) == [
-        ("primary_key_removed", None, "breaking", "compatible")
+        ("primary_key_removed", "id", "breaking", "compatible")
     ]
 
 

@@ -41,9 +41,16 @@ def test_diff_matches_the_specification_case(path: Path) -> None:
             "column": c.column,
             "verdict": c.verdict.value,
             "writer_verdict": c.writer_verdict.value,
+            "columns": list(c.columns),
         }
         for c in changes.changes
     ]
-    assert got == case["changes"]
+    # `columns` is part of a case where it says something `column` does not (a constraint).
+    want = case["changes"]
+    got = [
+        {k: v for k, v in g.items() if k != "columns" or (i < len(want) and "columns" in want[i])}
+        for i, g in enumerate(got)
+    ]
+    assert got == want
     assert changes.bump.value == case["bump"]
     assert all(c.reason.endswith(".") for c in changes.changes)
