@@ -42,6 +42,8 @@ class TypeReader:
 
     def read(self, dt: exp.DataType) -> ColumnType:
         """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""
+        if isinstance(dt.this, str):  # Postgres `oid`: an ObjectIdentifier named by a string
+            return self._other(dt)
         args = dt.args
         params = args.get("expressions")
         # Hot path: a type without arguments, or with literal ones (VARCHAR(10)), keyed cheaply
@@ -78,7 +80,7 @@ class TypeReader:
         exprs = dt.expressions
         kind = dt.args.get("kind")
         # the whole name: public.order_status and order_status are different types
-        head = (dt.this, kind.sql() if kind is not None else None, dt.args.get("nullable"))
+        head = (dt.this, _kind_sql(kind), dt.args.get("nullable"))
         if not exprs:
             return head
         return (head, tuple(self._key(e) for e in exprs))
@@ -92,10 +94,15 @@ class TypeReader:
         sql = type_sql(dt, self.dialect, sqlglot_dialect(self.dialect))
         if rule.family is F.OTHER:
             kind = dt.args.get("kind")
-            written = kind.sql(sqlglot_dialect(self.dialect)) if kind is not None else sql
+            written = _kind_sql(kind, sqlglot_dialect(self.dialect)) or sql
             return ColumnType(name=written.upper(), family=F.OTHER, sql=sql)
         params = [_param(e) for e in dt.expressions] if rule.args is not Args.NESTED else []
         return _apply(rule, params, sql, dt, self)
+
+    def _other(self, node: exp.Expression) -> ColumnType:
+        """A type sqlglot reads as something other than a DataType: kept by its spelling."""
+        sql = node.sql(sqlglot_dialect(self.dialect))
+        return ColumnType(name=sql.upper(), family=F.OTHER, sql=sql)
 
     def field(self, cdef: exp.ColumnDef) -> tuple[str, ColumnType]:
         """A STRUCT member: its resolved name and type."""
@@ -103,6 +110,16 @@ class TypeReader:
         kind = cdef.args.get("kind")
         member = self.read(kind) if isinstance(kind, exp.DataType) else ColumnType("", F.OTHER)
         return self._fold(ident.name, bool(ident.args.get("quoted"))), member
+
+
+def _kind_sql(kind: object, dialect: str | None = None) -> str | None:
+    """A user-defined type's name: sqlglot keeps it as an expression, or as a plain string
+    for a schema-qualified name (Teradata `SYSUDTLIB.INT`)."""
+    if kind is None:
+        return None
+    if isinstance(kind, exp.Expression):
+        return kind.sql(dialect)
+    return str(kind)
 
 
 def _apply(

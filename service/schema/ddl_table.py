@@ -347,7 +347,12 @@ class TableReader:
             self._set_primary_key(list(self._names(item.expressions, "PRIMARY KEY")), origin)
         elif isinstance(item, exp.UniqueColumnConstraint):
             target = item.this
-            members = target.expressions if isinstance(target, exp.Schema) else [target]
+            if isinstance(target, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
+                members = list(target.this)  # T-SQL UNIQUE [NON]CLUSTERED ([email] ASC)
+            elif isinstance(target, exp.Schema):
+                members = target.expressions
+            else:
+                members = [target]
             self.uniques.add(self._names(members, "UNIQUE"))
         elif isinstance(item, exp.ForeignKey):
             reference = item.args.get("reference")
