@@ -50,9 +50,8 @@ def _columns(node: Mapping[str, Any], dialect: str | None) -> dict[str, str]:
 
 def ingest_manifest(graph: LineageGraph, manifest: Mapping[str, Any]) -> None:
     """Add every relation of a manifest in dependency order, then exposures as consumers."""
-    if graph.dialect is None:
-        graph.dialect = manifest_dialect(manifest)
-    dialect = graph.dialect
+    # Each manifest in its own dialect (its adapter's), never fixing the graph's for others.
+    dialect = manifest_dialect(manifest) or graph.dialect
     nodes = {**manifest.get("sources", {}), **manifest.get("nodes", {})}
     names = {
         uid: relation(node, dialect)
@@ -74,7 +73,7 @@ def ingest_manifest(graph: LineageGraph, manifest: Mapping[str, Any]) -> None:
         graph.warnings.append(LineageWarning("dbt manifest has a dependency cycle"))
         ordered = sorted(names)
     for uid in ordered:
-        _add_relation(graph, uid, nodes[uid], names, parents.get(uid, []))
+        _add_relation(graph, uid, nodes[uid], names, parents.get(uid, []), dialect)
     for uid, exposure in (manifest.get("exposures") or {}).items():
         owner = exposure.get("owner") or {}
         reads: dict[str, list[str] | None] = {
@@ -99,9 +98,9 @@ def _add_relation(
     node: Mapping[str, Any],
     names: dict[str, str],
     parents: list[str],
+    dialect: str | None,
 ) -> None:
     """One source, seed, model or snapshot: column lineage from compiled_code when present."""
-    dialect = graph.dialect
     name, kind = names[uid], RELATIONS[str(node["resource_type"])]
     declared = _columns(node, dialect)
     attributes: dict[str, Any] = {"unique_id": uid, "origin": node.get("original_file_path")}

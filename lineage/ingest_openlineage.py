@@ -21,6 +21,37 @@ SUBTYPE_USE = {
 }
 
 
+#: OpenLineage dataset namespace schemes (naming spec) -> the sqlglot dialect that names them.
+NAMESPACE_DIALECTS = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "snowflake": "snowflake",
+    "bigquery": "bigquery",
+    "mysql": "mysql",
+    "redshift": "redshift",
+    "trino": "trino",
+    "presto": "presto",
+    "sqlserver": "tsql",
+    "mssql": "tsql",
+    "oracle": "oracle",
+    "databricks": "databricks",
+    "hive": "hive",
+    "spark": "spark",
+    "duckdb": "duckdb",
+    "teradata": "teradata",
+    "clickhouse": "clickhouse",
+    "athena": "athena",
+}
+
+
+def dataset_dialect(dataset: Mapping[str, Any], default: str | None) -> str | None:
+    """The dialect a dataset's name is written in: its namespace's scheme (``postgres://h:5432``
+    is Postgres), else DEFAULT. Each dataset keeps its own, whatever came before it."""
+    namespace = str(dataset.get("namespace") or "").strip().lower()
+    scheme = namespace.split("://", 1)[0] if namespace else ""
+    return NAMESPACE_DIALECTS.get(scheme, default)
+
+
 def _name(dataset: Mapping[str, Any], dialect: str | None) -> str:
     """The resolved name of a dataset (its `name`; the namespace says where, not what)."""
     return table_name(str(dataset["name"]), dialect)
@@ -51,10 +82,10 @@ def _how(input_field: Mapping[str, Any]) -> str:
 
 def ingest_event(graph: LineageGraph, event: Mapping[str, Any]) -> None:
     """Add an event's inputs (with schemas) and outputs (with column lineage when given)."""
-    dialect = graph.dialect
     job = event.get("job") or {}
     inputs = []
     for dataset in event.get("inputs") or []:
+        dialect = dataset_dialect(dataset, graph.dialect)
         name = graph.resolve(_name(dataset, dialect))
         inputs.append(name)
         schema = _schema(dataset, dialect)
@@ -70,7 +101,7 @@ def _add_output(
     graph: LineageGraph, dataset: Mapping[str, Any], inputs: list[str], job: Mapping[str, Any]
 ) -> None:
     """One output dataset; without a columnLineage facet it is kept at table level."""
-    dialect = graph.dialect
+    dialect = dataset_dialect(dataset, graph.dialect)
     name = graph.resolve(_name(dataset, dialect))
     facets = dataset.get("facets") or {}
     lineage_facet = facets.get("columnLineage")
@@ -81,9 +112,10 @@ def _add_output(
     for output, spec in fields.items():
         target = projections.setdefault(column_name(output, dialect), set())
         for field in spec.get("inputFields") or []:
+            field_dialect = dataset_dialect(field, dialect)
             source = (
-                graph.resolve(_name(field, dialect)),
-                column_name(str(field["field"]), dialect),
+                graph.resolve(_name(field, field_dialect)),
+                column_name(str(field["field"]), field_dialect),
             )
             how = _how(field)
             if how == "projected":
@@ -91,7 +123,11 @@ def _add_output(
             else:
                 uses.add((*source, how))
     for field in (lineage_facet or {}).get("dataset") or []:
-        source = (graph.resolve(_name(field, dialect)), column_name(str(field["field"]), dialect))
+        field_dialect = dataset_dialect(field, dialect)
+        source = (
+            graph.resolve(_name(field, field_dialect)),
+            column_name(str(field["field"]), field_dialect),
+        )
         uses.add((*source, _how(field)))
     columns = list(schema) if schema is not None else list(projections) or None
     graph.add_object(
