@@ -12,7 +12,6 @@ from pathlib import Path
 
 from lineage import Impact, impact, load
 from service.diff.model import ChangeSet
-from service.diff.old_names import BREAKING_FOR_READERS
 from service.schema.model import Schema
 from service.schema.names import GENERIC
 from service.usecases.column_changes import column_changes
@@ -34,4 +33,4 @@ def downstream_impact(
     )
 
 
-__all__ = ["BREAKING_FOR_READERS", "column_changes", "downstream_impact"]
+__all__ = ["downstream_impact"]

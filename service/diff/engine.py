@@ -23,6 +23,7 @@ from service.diff.rules import (
 )
 from service.errors import InvalidInput
 from service.schema.model import Column, ForeignKey, Schema, Table, TypeFamily
+from service.schema.names import sqlglot_dialect
 
 K = ChangeKind
 
@@ -102,17 +103,21 @@ def _union(*groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for g in groups for c in g))
 
 
-def _check_columns(check: str, table: Table) -> tuple[str, ...]:
-    """The table's columns a CHECK expression names (empty when unreadable: the whole table)."""
+def _check_columns(check: str, table: Table, dialect: str) -> tuple[str, ...]:
+    """The table's columns a CHECK names (empty when unreadable: the whole table).
+
+    The schema reader writes a CHECK in its dialect with every name already resolved, so
+    its column references are matched to the table's names as they are.
+    """
     try:
-        tree = sqlglot.parse_one(check)
+        tree = sqlglot.parse_one(check, read=sqlglot_dialect(dialect))
     except (SqlglotError, RecursionError):
         return ()
-    names = {c.name.casefold(): c.name for c in table.columns}
-    found = [names.get(c.name.casefold()) for c in tree.find_all(exp.Column)]
-    if None in found or not found:
+    known = {c.name for c in table.columns}
+    found = [c.name for c in tree.find_all(exp.Column)]
+    if not found or not known.issuperset(found):
         return ()
-    return _union(n for n in found if n is not None)
+    return _union(found)
 
 
 def _fk(fk: ForeignKey) -> str:
@@ -370,7 +375,7 @@ class _Differ:
                 None,
                 check,
                 None,
-                columns=cols(_check_columns(check, old)),
+                columns=cols(_check_columns(check, old, self.dialect)),
             )
         for check in sorted(new.checks - old.checks):
             yield self.emit(
@@ -379,7 +384,7 @@ class _Differ:
                 None,
                 None,
                 check,
-                columns=_check_columns(check, new),
+                columns=_check_columns(check, new, self.dialect),
             )
         old_fk = {
             ForeignKey(

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.diff.model import ChangeSet
-from service.diff.old_names import BREAKING_FOR_READERS, OldNamed, old_named
+from service.diff.old_names import OldNamed, old_named
 from service.errors import StewardError
 from service.schema.model import Schema
 from service.usecases.reads import columns_read, qualified_columns
-
-NOTICE_VERDICTS = BREAKING_FOR_READERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from lineage import ColumnChange
 from service.cli import main
-from service.cli.impact import column_changes
 from service.diff.model import Bump, Change, ChangeKind, ChangeSet, Verdict
+from service.usecases.column_changes import column_changes
 
 PAIRS = Path(__file__).resolve().parents[2] / "fixtures" / "downstream"
 LINEAGE = PAIRS.parent / "lineage"
