@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from lineage import LineageInputError
-from service.cli.impact import downstream_impact
 from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
@@ -172,6 +170,10 @@ def diff(
     data = report(changes, perspective)
     found = None
     if downstream is not None:
+        # lineage (networkx) is imported only when asked for: a plain diff stays light.
+        from lineage import LineageInputError
+        from service.cli.impact import downstream_impact
+
         try:
             found = downstream_impact(
                 downstream, changes, old_schema, include_compatible=include_compatible

@@ -3,6 +3,10 @@
 The contract is validated against the official ODCS JSON schema, vendored beside this
 module (`odcs-json-schema-v3.2.0.json`, as shipped by the MIT-licensed PyPI package
 `open-data-contract-standard` 3.2.0; its `apiVersion` enum accepts v3.0.0 to v3.2.0).
+Validation runs on jsonschema-rs (compiled once per process, about a microsecond per
+property); only a contract it refuses is validated again by `jsonschema`, whose
+`best_match` names the most relevant error. Neither, nor YAML, is imported until a
+contract is read, so a DDL-only `steward diff` does not pay for them.
 Each `schema` object is a table; each property a column. A `physicalType` is read with the
 dialect's canonical type table (the `dialect` argument, else the first SQL server's type);
 a `logicalType` alone maps to a type family. Plain names (`order_id`) resolve like unquoted
@@ -16,11 +20,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jsonschema import Draft201909Validator
-from jsonschema.exceptions import best_match
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -29,6 +30,10 @@ from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 from service.schema.tokens import build_type
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
 MAX_NODES = 200_000
@@ -72,17 +77,19 @@ LOGICAL_TYPES = {
 }
 
 
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml
+@cache
+def _loader() -> type[Any]:
+    """A safe YAML loader (libyaml's when built) keeping dates and timestamps as strings,
+    as JSON schema wants."""
+    import yaml
 
-
-class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """A safe YAML loader that keeps dates and timestamps as strings, as JSON schema wants."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: Any = type("ContractLoader", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader  # type: ignore[no-any-return]
 
 
 def _require_logical_type(schema: dict[str, Any]) -> None:
@@ -96,11 +103,39 @@ def _require_logical_type(schema: dict[str, Any]) -> None:
 
 
 @cache
-def _validator() -> Draft201909Validator:
+def _odcs_schema() -> dict[str, Any]:
     text = resources.files("service.schema").joinpath(SCHEMA_FILE).read_text("utf-8")
-    schema = json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
     _require_logical_type(schema)
-    return Draft201909Validator(schema)
+    return schema
+
+
+@cache
+def _fast_validator() -> jsonschema_rs.Draft201909Validator:
+    import jsonschema_rs
+
+    # Formats are annotations in draft 2019-09, as `jsonschema` treats them by default.
+    return jsonschema_rs.Draft201909Validator(_odcs_schema(), validate_formats=False)
+
+
+@cache
+def _validator() -> jsonschema.Draft201909Validator:
+    import jsonschema
+
+    return jsonschema.Draft201909Validator(_odcs_schema())
+
+
+def contract_error(data: dict[str, Any]) -> jsonschema.ValidationError | None:
+    """The most relevant way `data` breaks the ODCS v3 schema, or None when it is valid."""
+    try:
+        if _fast_validator().is_valid(data):
+            return None
+    except ValueError:  # a value JSON has no form for (a YAML integer key): ask jsonschema
+        pass
+    from jsonschema.exceptions import best_match
+
+    found: jsonschema.ValidationError | None = best_match(_validator().iter_errors(data))
+    return found
 
 
 def _count_nodes(data: Any, limit: int) -> int:
@@ -127,8 +162,10 @@ def load_contract(
         raise SchemaParseError(
             f"input is larger than the {max_bytes:,} bytes allowed", source=source
         )
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
@@ -149,7 +186,7 @@ def load_contract(
         raise SchemaParseError(
             f"the contract expands to more than {MAX_NODES:,} values (YAML aliases?)", source=source
         )
-    error = best_match(_validator().iter_errors(data))
+    error = contract_error(data)
     if error is not None:
         raise SchemaParseError(
             f"not a valid ODCS v3 contract at {error.json_path}: {error.message}", source=source

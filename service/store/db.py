@@ -9,13 +9,25 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.errors import StewardError
 from service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "steward_write"
+# Key of the PostgreSQL advisory lock held while migrating: replicas that start at the same
+# moment with migrations on run them one after the other (the later ones find nothing to do).
+MIGRATION_LOCK = 0x5357_4D49_4752  # "SWMIGR"
+
+
+class SchemaOutOfDate(StewardError):
+    """The database is not at this release's schema and this process was told not to migrate."""
+
+    code = "schema_out_of_date"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -57,8 +69,30 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema (`alembic upgrade head`)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the database to the newest schema (`alembic upgrade head`), one migrator at a time."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")  # SQLite: BEGIN IMMEDIATE serialises
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            lock.commit()
+
+
+def head_revision() -> str:
+    """The newest migration this release ships."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None: never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 class Database:
@@ -76,6 +110,21 @@ class Database:
     def migrate(self) -> None:
         """Run the migrations to head."""
         migrate(self.engine)
+
+    def revision(self) -> str | None:
+        """The migration the database is at (None: never migrated)."""
+        return current_revision(self.engine)
+
+    def require_current(self) -> None:
+        """Refuse to serve a database another release's schema: `steward db upgrade` first."""
+        current, head = self.revision(), head_revision()
+        if current != head:
+            raise SchemaOutOfDate(
+                f"the database is at migration {current or 'none'} but this release needs "
+                f"{head}: run `steward db upgrade` once, then start the replicas",
+                current=current,
+                head=head,
+            )
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
