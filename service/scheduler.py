@@ -16,10 +16,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,39 +37,17 @@ from service.usecases.notices import deprecation_delivered_at, effective_at, wri
 log = logging.getLogger(__name__)
 
 
-class SchedulerSettings(BaseSettings):
-    """The scheduler's knobs (`STEWARD_` environment variables), each with a working default."""
-
-    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", frozen=True)
-
-    tick_seconds: float = 10.0
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_security: Literal["none", "starttls", "tls"] = "none"
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_sender: str = "steward@localhost"
-    smtp_timeout: float = 30.0
-    public_url: str = "http://127.0.0.1:8000"
-    webhook_secret: str = "steward-development-secret"
-    scheduler_lease_seconds: float = 30.0
-    notice_lease_seconds: float = 300.0
-    batch_size: int = 200
-    max_attempts: int = 8
-    retry_base_seconds: float = 30.0
-    retry_cap_seconds: float = 3600.0
-
-    def smtp(self) -> SmtpSettings:
-        """The SMTP settings notifications.smtp takes."""
-        return SmtpSettings(
-            host=self.smtp_host,
-            port=self.smtp_port,
-            security=self.smtp_security,
-            username=self.smtp_username,
-            password=self.smtp_password,
-            sender=self.smtp_sender,
-            timeout=self.smtp_timeout,
-        )
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP settings notifications.smtp takes."""
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        sender=settings.smtp_sender,
+        timeout=settings.smtp_timeout,
+    )
 
 
 def utc_now() -> datetime:
@@ -93,7 +69,7 @@ class NoticeScheduler:
     """Enqueue due notices and drain the outbox; `tick()` is the one job APScheduler runs."""
 
     db: Database
-    config: SchedulerSettings
+    config: Settings
     clock: Callable[[], datetime] = utc_now
     holder: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -218,7 +194,7 @@ class NoticeScheduler:
         if not messages:
             return []
         try:
-            outcomes = await deliver_batch(messages, self.config.smtp())
+            outcomes = await deliver_batch(messages, smtp_settings(self.config))
         except Exception as exc:  # an unexpected error must not wedge claimed rows: retry them
             log.exception("delivering %d notices failed", len(messages))
             detail = f"{type(exc).__name__}: {exc}"
@@ -298,15 +274,14 @@ class Running:
         self.worker.db.dispose()
 
 
-def start_scheduler(settings: Settings, config: SchedulerSettings | None = None) -> Running:
+def start_scheduler(settings: Settings) -> Running:
     """Start the one tick job on the running event loop (`steward serve` calls this in-process)."""
-    config = config or SchedulerSettings()
-    worker = NoticeScheduler(Database(settings), config)
+    worker = NoticeScheduler(Database(settings), settings)
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         worker.tick,
         "interval",
-        seconds=config.tick_seconds,
+        seconds=settings.tick_seconds,
         id="steward-tick",
         max_instances=1,
         coalesce=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,7 +12,12 @@ DEFAULT_DATABASE_URL = "sqlite:///./.steward/steward.db"
 
 
 class Settings(BaseSettings):
-    """Every knob of the service; `Settings()` works with no environment at all."""
+    """Every knob of the service; `Settings()` works with no environment at all.
+
+    The one settings class: each door reads it once when it starts (`Settings()`) and passes
+    it down (create_app, start_scheduler, NoticeScheduler); nothing else reads the
+    environment. Add a field where its section is; tests build `Settings(field=...)`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", frozen=True)
 
@@ -41,6 +47,45 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="Start the notice scheduler in-process, when it is installed."
     )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="API worker processes `steward serve` starts."
+    )
+    access_log: bool = Field(
+        default=False, description="Log one line per HTTP request (uvicorn's access log)."
+    )
+
+    # --- the notice scheduler (in `steward serve`, or `steward scheduler`) ---
+    tick_seconds: float = Field(
+        default=10.0, gt=0, description="How often the scheduler looks for due work."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of the links in notices."
+    )
+    webhook_secret: str = Field(
+        default="steward-development-secret",
+        description="HMAC-SHA256 key of webhook signatures: change it.",
+    )
+    scheduler_lease_seconds: float = Field(
+        default=30.0, gt=0, description="How long the acting scheduler's lease lasts unrenewed."
+    )
+    notice_lease_seconds: float = Field(
+        default=300.0, gt=0, description="How long a claimed notice stays claimed by a sender."
+    )
+    batch_size: int = Field(default=200, gt=0, description="Notices claimed per dispatch.")
+    max_attempts: int = Field(default=8, gt=0, description="Deliveries tried before failing.")
+    retry_base_seconds: float = Field(default=30.0, gt=0, description="First retry's backoff.")
+    retry_cap_seconds: float = Field(default=3600.0, gt=0, description="Longest retry backoff.")
+
+    # --- mail ---
+    smtp_host: str = Field(default="127.0.0.1", description="Mail server.")
+    smtp_port: int = Field(default=25, ge=0, le=65535, description="Mail server port.")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="`none`, `starttls` or `tls`."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_sender: str = Field(default="steward@localhost", description="From address.")
+    smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
 
     def sqlite_path(self) -> Path | None:
         """The database file when the store is a file-backed SQLite database, else None."""

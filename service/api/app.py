@@ -117,11 +117,14 @@ def _start_scheduler(settings: Settings) -> Any:
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
 ) -> FastAPI:
-    """The Steward API for these settings; migrates the database when told to."""
+    """The Steward API for these settings; migrates the database when told to (else checks
+    that it is at this release's schema)."""
     settings = settings or Settings()
     db = Database(settings)
     if settings.run_migrations:
         db.migrate()
+    else:  # a replica started after `steward db upgrade`: refuse a schema it does not know
+        db.require_current()
     limits = Limits(settings.max_schema_bytes, settings.max_sql_bytes, settings.max_manifest_bytes)
     ctx = Context(settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock)
     with db.reading() as session:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import socket
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from service.settings import Settings
 
 
 def _free_port() -> int:
@@ -45,10 +46,14 @@ class MaildirHandler:
 
 
 @contextmanager
-def demo_mail_sink(directory: Path) -> Iterator[str | None]:
-    """Run a loopback SMTP sink and point the scheduler at it, unless SMTP is configured."""
-    if os.environ.get("STEWARD_SMTP_HOST"):
-        yield None
+def demo_mail_sink(directory: Path, settings: Settings) -> Iterator[tuple[Settings, str | None]]:
+    """Run a loopback SMTP sink unless SMTP is configured: (settings pointing at it, its address).
+
+    The sink's port reaches the scheduler through the settings it is given, never through
+    the environment; with `STEWARD_SMTP_HOST` set, the settings come back as they were.
+    """
+    if "smtp_host" in settings.model_fields_set:
+        yield settings, None
         return
     from aiosmtpd.controller import Controller
 
@@ -56,11 +61,8 @@ def demo_mail_sink(directory: Path) -> Iterator[str | None]:
     port = _free_port()
     controller = Controller(MaildirHandler(directory), hostname="127.0.0.1", port=port)
     controller.start()
-    os.environ["STEWARD_SMTP_HOST"] = "127.0.0.1"
-    os.environ["STEWARD_SMTP_PORT"] = str(port)
     try:
-        yield f"127.0.0.1:{port}"
+        sink = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        yield sink, f"127.0.0.1:{port}"
     finally:
         controller.stop()
-        os.environ.pop("STEWARD_SMTP_HOST", None)
-        os.environ.pop("STEWARD_SMTP_PORT", None)

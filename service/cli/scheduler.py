@@ -11,19 +11,31 @@ from service.settings import Settings
 
 
 @click.command("scheduler")
-@click.option("--migrate/--no-migrate", default=True, help="Run database migrations first.")
-def scheduler(migrate: bool) -> None:
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Run database migrations first (default STEWARD_RUN_MIGRATIONS, true); with "
+    "--no-migrate the database must already be at this release's schema.",
+)
+def scheduler(migrate: bool | None) -> None:
     """Send due notices and enforce deadlines until interrupted (one replica acts at a time)."""
-    from service.scheduler import SchedulerSettings, run_forever
+    from service.scheduler import run_forever
     from service.store.db import Database
 
+    from service.errors import StewardError
+
     settings = Settings()
-    if migrate:
-        db = Database(settings)
-        db.migrate()
+    db = Database(settings)
+    try:
+        if settings.run_migrations if migrate is None else migrate:
+            db.migrate()
+        else:
+            db.require_current()
+    except StewardError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
         db.dispose()
-    config = SchedulerSettings()
-    click.echo(f"steward scheduler: ticking every {config.tick_seconds:g}s", err=True)
+    click.echo(f"steward scheduler: ticking every {settings.tick_seconds:g}s", err=True)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.cli.demo_mail import demo_mail_sink
 from service.domain import Principal
-from service.errors import NotFound
+from service.errors import NotFound, StewardError
 from service.settings import Settings
 from service.store import queries as q
 from service.store.db import Database
@@ -169,27 +169,86 @@ def _instructions(tokens: dict[str, str], base: str) -> str:
     return "\n".join(lines)
 
 
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": settings.access_log,
+    }
+
+
+def run_workers(settings: Settings) -> None:
+    """Serve with `settings.workers` processes on one socket; migrations run once, here, first.
+
+    Each worker is handed these settings (pickled by uvicorn's process supervisor), not the
+    environment, and does not migrate.
+    """
+    import inspect
+    from functools import partial
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from service.api.app import create_app
+    from service.store.db import Database
+
+    if settings.run_migrations:
+        db = Database(settings)
+        try:
+            db.migrate()
+        finally:
+            db.dispose()
+    worker = settings.model_copy(update={"run_migrations": False})
+    config = uvicorn.Config(
+        partial(create_app, worker), factory=True, workers=settings.workers,
+        **_uvicorn_options(settings),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    sockets = [config.bind_socket()]
+    # uvicorn < 0.36 took the worker's target; later versions derive it from the config.
+    if "target" in inspect.signature(Multiprocess).parameters:
+        Multiprocess(config, target=server.run, sockets=sockets).run()  # type: ignore[call-arg]
+    else:
+        Multiprocess(config, sockets=sockets).run()
+
+
 @click.command("serve")
 @click.option("--host", default=None, help="Address to bind (default STEWARD_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default STEWARD_PORT or 8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="API worker processes on the one port (default STEWARD_WORKERS or 1).",
+)
 @click.option("--demo", is_flag=True, help="Load the demo organisation and print tokens to try.")
-def serve(host: str | None, port: int | None, demo: bool) -> None:
+def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -> None:
     """Start the Steward API (OpenAPI docs at /docs)."""
     import uvicorn
 
     from service.api import create_app
 
     settings = Settings()
-    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = settings.model_copy(update=updates)
-    app = create_app(settings)
+    given = {"host": host, "port": port, "workers": workers}
+    settings = settings.model_copy(update={k: v for k, v in given.items() if v is not None})
+    if demo and settings.workers > 1:
+        raise click.UsageError("--demo runs in one process: leave out --workers")
+    if settings.workers > 1:
+        run_workers(settings)
+        return
     if not demo:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        try:
+            app = create_app(settings)
+        except StewardError as exc:  # e.g. a replica told not to migrate, on an old schema
+            raise click.ClickException(str(exc)) from exc
+        uvicorn.run(app, **_uvicorn_options(settings))
         return
     base = f"http://{settings.host}:{settings.port}"
-    click.echo(load_demo(app.state.steward.db, demo_dir(), base))
     mail_dir = Path(".steward") / "demo-mail"
-    with demo_mail_sink(mail_dir) as sink:
+    with demo_mail_sink(mail_dir, settings) as (settings, sink):
+        app = create_app(settings)
+        click.echo(load_demo(app.state.steward.db, demo_dir(), base))
         if sink:
             click.echo(f"Notices are delivered to a local mail sink on {sink}; see {mail_dir}/\n")
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(app, **_uvicorn_options(settings))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.domain import (
@@ -24,6 +24,7 @@ from service.store.tables import (
     AcknowledgementRow,
     AuditRow,
     ChangeRequestRow,
+    MemberRow,
     NoticeRow,
     PrincipalRow,
     ProductRow,
@@ -38,14 +39,83 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def principal_for_token(session: Session, token: str) -> PrincipalRow | None:
+# The reads every request makes (the caller, a product) are built once and run on the
+# session's connection as plain rows: SQLAlchemy then reuses their compiled form, and no ORM
+# identity map or relationship loading is paid for values that leave the transaction anyway.
+_PRINCIPAL_BY_TOKEN = (
+    select(
+        PrincipalRow.id,
+        PrincipalRow.email,
+        PrincipalRow.name,
+        PrincipalRow.is_admin,
+        PrincipalRow.webhook_url,
+    )
+    .join(TokenRow, TokenRow.principal_id == PrincipalRow.id)
+    .where(TokenRow.token_hash == bindparam("token_hash"), TokenRow.revoked_at.is_(None))
+    .limit(1)
+)
+_PRODUCT_BY_NAME = select(
+    ProductRow.id,
+    ProductRow.name,
+    ProductRow.description,
+    ProductRow.dialect,
+    ProductRow.notice_period,
+    ProductRow.sunset_period,
+    ProductRow.require_distinct_approver,
+    ProductRow.defining_sql,
+    ProductRow.created_at,
+    ProductRow.reminders,
+).where(ProductRow.name == bindparam("name"))
+_MEMBERS_OF = (
+    select(MemberRow.role, PrincipalRow.email)
+    .join(PrincipalRow, PrincipalRow.id == MemberRow.principal_id)
+    .where(MemberRow.product_id == bindparam("product_id"))
+    .order_by(MemberRow.position)
+)
+_CURRENT_VERSION_NUMBER = (
+    select(VersionRow.major, VersionRow.minor, VersionRow.patch)
+    .where(VersionRow.product_id == bindparam("product_id"))
+    .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+    .limit(1)
+)
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
     """The principal holding this (unrevoked) token, or None."""
-    row = session.scalars(
-        select(TokenRow).where(
-            TokenRow.token_hash == hash_token(token), TokenRow.revoked_at.is_(None)
-        )
-    ).first()
-    return row.principal if row else None
+    found = (
+        session.connection().execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    )
+    if found is None:
+        return None
+    pid, email, name, is_admin, webhook_url = found
+    return Principal(pid, email, name, bool(is_admin), webhook_url)
+
+
+def product_by_name(session: Session, name: str) -> Product:
+    """One product with its owners, maintainers and current version number, as plain rows."""
+    connection = session.connection()
+    found = connection.execute(_PRODUCT_BY_NAME, {"name": name}).first()
+    if found is None:
+        raise NotFound(f"no product named {name!r}", product=name)
+    members = connection.execute(_MEMBERS_OF, {"product_id": found.id}).all()
+    version = connection.execute(_CURRENT_VERSION_NUMBER, {"product_id": found.id}).first()
+    if version is None:  # every product is created with 1.0.0
+        raise NotFound("product has no version", product_id=found.id)
+    return Product(
+        id=found.id,
+        name=found.name,
+        description=found.description,
+        dialect=found.dialect,
+        owners=tuple(email for role, email in members if role == Role.OWNER),
+        maintainers=tuple(email for role, email in members if role == Role.MAINTAINER),
+        notice_period=found.notice_period,
+        sunset_period=found.sunset_period,
+        require_distinct_approver=bool(found.require_distinct_approver),
+        defining_sql=found.defining_sql,
+        current_version=f"{version[0]}.{version[1]}.{version[2]}",
+        created_at=found.created_at,
+        reminders=tuple(found.reminders),
+    )
 
 
 def principal_by_email(session: Session, email: str) -> PrincipalRow | None:
@@ -101,19 +171,6 @@ def current_version_row(session: Session, product_id: int) -> VersionRow:
     if row is None:  # every product is created with 1.0.0
         raise NotFound("product has no version", product_id=product_id)
     return row
-
-
-def current_version_number(session: Session, product_id: int) -> str:
-    """A product's newest version number, without loading its schema."""
-    row = session.execute(
-        select(VersionRow.major, VersionRow.minor, VersionRow.patch)
-        .where(VersionRow.product_id == product_id)
-        .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
-        .limit(1)
-    ).first()
-    if row is None:  # every product is created with 1.0.0
-        raise NotFound("product has no version", product_id=product_id)
-    return f"{row[0]}.{row[1]}.{row[2]}"
 
 
 def current_versions(session: Session, product_ids: Sequence[int]) -> dict[int, VersionRow]:

@@ -54,7 +54,7 @@ def authenticate(session: Session, token: str | None) -> Principal:
     """The principal holding this bearer token; NotAuthenticated when missing or unknown."""
     if not token:
         raise NotAuthenticated("a bearer token is required (Authorization: Bearer <token>)")
-    row = q.principal_for_token(session, token)
-    if row is None:
+    principal = q.principal_for_token(session, token)
+    if principal is None:
         raise NotAuthenticated("the bearer token is not valid")
-    return q.to_principal(row)
+    return principal

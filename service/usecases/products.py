@@ -148,8 +148,7 @@ def list_products(session: Session) -> list[Product]:
 
 def get_product(session: Session, name: str) -> Product:
     """One product with its current version."""
-    row = q.product_row(session, name)
-    return q.to_product(row, q.current_version_number(session, row.id))
+    return q.product_by_name(session, name)
 
 
 def list_versions(session: Session, name: str) -> list[Version]:

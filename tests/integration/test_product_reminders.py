@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from service.scheduler import NoticeScheduler, SchedulerSettings
+from service.scheduler import NoticeScheduler
 from service.settings import Settings
 from service.store import outbox
 from service.store.db import Database, alembic_config
@@ -70,9 +70,7 @@ def test_custom_reminders_fire_at_their_offsets_and_the_default_ones_do_not(
     assert subscribed.status_code == 201, subscribed.text
     cr_id = org.propose(ORDERS_BREAKING).json()["id"]
     assert org.post("owner", f"/change-requests/{cr_id}/approve").status_code == 200
-    worker = NoticeScheduler(
-        app.state.steward.db, SchedulerSettings(smtp_port=smtp_port), clock=clock
-    )
+    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
 
     def reminders_at(moment: datetime) -> int:
         clock.now = moment
@@ -124,9 +122,7 @@ def test_reminder_marks_written_before_reminders_were_configurable_still_count(
     )
     cr_id = org.propose(ORDERS_BREAKING).json()["id"]
     assert org.post("owner", f"/change-requests/{cr_id}/approve").status_code == 200
-    worker = NoticeScheduler(
-        app.state.steward.db, SchedulerSettings(smtp_port=smtp_port), clock=clock
-    )
+    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
     asyncio.run(worker.tick())
     effective = _at(org.get("owner", f"/change-requests/{cr_id}").json()["earliest_effective_at"])
     with app.state.steward.db.writing() as session:  # what the fixed 7d/1d scheduler wrote

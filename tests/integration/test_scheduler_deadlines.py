@@ -9,7 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from service.scheduler import NoticeScheduler, SchedulerSettings
+from service.scheduler import NoticeScheduler
+from service.settings import Settings
 
 from .conftest import ORDERS_BREAKING, Clock, Org
 from .notifications.conftest import RecordingHandler, free_port
@@ -36,9 +37,7 @@ def test_reminders_come_seven_and_one_days_before_each_deadline(
     assert subscribed.status_code == 201, subscribed.text
     cr_id = org.propose(ORDERS_BREAKING).json()["id"]
     assert org.post("owner", f"/change-requests/{cr_id}/approve").status_code == 200
-    worker = NoticeScheduler(
-        app.state.steward.db, SchedulerSettings(smtp_port=smtp_port), clock=clock
-    )
+    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
 
     def step(**advance: float) -> list[str]:
         clock.advance(**advance)

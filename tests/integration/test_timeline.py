@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from notifications.webhook import verify_signature
 from service.api import create_app
-from service.scheduler import NoticeScheduler, SchedulerSettings
+from service.scheduler import NoticeScheduler
 from service.settings import Settings
 from service.usecases.auth import create_token
 
@@ -67,7 +67,7 @@ def make_world(tmp_path: Path, smtp_port: int) -> Iterator[World]:
             _, tokens[who] = create_token(
                 session, email=f"{who}@example.com", admin=admin, now=datetime.now(UTC)
             )
-    config = SchedulerSettings(
+    config = Settings(
         smtp_port=smtp_port, smtp_timeout=5.0, retry_base_seconds=0.5, retry_cap_seconds=1.0
     )
     with TestClient(app) as client:
