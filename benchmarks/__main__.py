@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("diff", "schema_read", "lineage", "api", "notices")
+MODULES = ("cli", "diff", "schema_read", "lineage", "api", "notices")
 
 
 def main(argv: list[str]) -> int:

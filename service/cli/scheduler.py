@@ -19,10 +19,9 @@ from service.settings import Settings
 )
 def scheduler(migrate: bool | None) -> None:
     """Send due notices and enforce deadlines until interrupted (one replica acts at a time)."""
+    from service.errors import StewardError
     from service.scheduler import run_forever
     from service.store.db import Database
-
-    from service.errors import StewardError
 
     settings = Settings()
     db = Database(settings)

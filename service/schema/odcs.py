@@ -253,6 +253,8 @@ class _ContractReader:
     source: str | None
     fold: Fold = field(init=False)
     table_fold: Fold = field(init=False)
+    # physicalType text -> its canonical type: a contract repeats a few spellings many times
+    physical: dict[str, ColumnType | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.fold, self.table_fold = folds(self.dialect)
@@ -271,12 +273,14 @@ class _ContractReader:
         partitions: list[tuple[int, int, str]] = []
         uniques: set[tuple[str, ...]] = set()
         fks: set[ForeignKey] = set()
+        seen: set[str] = set()
         for i, prop in enumerate(obj.get("properties") or ()):
             col = self._name(prop)
-            if any(c.name == col for c in columns):
+            if col in seen:
                 raise SchemaParseError(
                     f"property {col} appears twice in {name}", source=self.source
                 )
+            seen.add(col)
             if prop.get("primaryKey"):
                 keys.append((int(prop.get("primaryKeyPosition", -1)), i, col))
             if prop.get("partitioned"):
@@ -353,13 +357,23 @@ class _ContractReader:
         """The canonical type of a property: physicalType if readable, else its logicalType."""
         physical = prop.get("physicalType")
         if physical:
-            try:
-                dt = build_type(str(physical), self.dialect, sqlglot_dialect(self.dialect))
-            except (ParseError, TokenError, ValueError):
-                dt = None
-            if dt is not None and dt.this is not exp.DataType.Type.USERDEFINED:
-                return self.types.read(dt)
+            text = str(physical)
+            if text not in self.physical:
+                self.physical[text] = self._physical(text)
+            found = self.physical[text]
+            if found is not None:
+                return found
         return self._logical(prop, physical)
+
+    def _physical(self, text: str) -> ColumnType | None:
+        """The canonical type a physicalType spells, or None when it reads as no known type."""
+        try:
+            dt = build_type(text, self.dialect, sqlglot_dialect(self.dialect))
+        except (ParseError, TokenError, ValueError):
+            return None
+        if dt.this is exp.DataType.Type.USERDEFINED:
+            return None
+        return self.types.read(dt)
 
     def _logical(self, prop: dict[str, Any], physical: Any) -> ColumnType:
         logical = prop.get("logicalType")

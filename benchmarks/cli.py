@@ -1,0 +1,109 @@
+"""`steward diff` as a CI gate runs it: a whole process, start-up included.
+
+Two rows of the table in docs/benchmarks.md:
+
+- a two-column pair through `steward diff`, against the floor `python -c "import sqlglot;
+  sqlglot.parse(OLD); sqlglot.parse(NEW)"` (goal: at most 1.5x);
+- an ODCS contract pair through `steward diff`, against a DDL pair of the same tables and
+  columns through `steward diff` (goal: at most 1.2x).
+
+Figures are the CPU time (user + system) of the child process, best of several runs with
+the variants alternating, so waiting for a core on a shared machine does not count. The
+children run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset) and are run once
+untimed first, as an installed package would be.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SMALL_GOAL = 1.5
+CONTRACT_GOAL = 1.2
+FLOOR = "import sys, sqlglot; [sqlglot.parse(open(p).read()) for p in sys.argv[1:]]"
+STEWARD = "import sys; from service.cli import main; sys.argv[0] = 'steward'; main()"
+
+
+def _cpu(args: list[str]) -> float:
+    """CPU seconds (user + system) of one child process running `args`."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, env=env, stdout=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _best(commands: list[list[str]], repeat: int) -> list[float]:
+    for command in commands:
+        _cpu(command)  # warm: bytecode written, files in the page cache
+    best = [float("inf")] * len(commands)
+    for _ in range(repeat):
+        for i, command in enumerate(commands):
+            best[i] = min(best[i], _cpu(command))
+    return best
+
+
+def _contract(columns: int, widened: bool) -> str:
+    kind = "'NUMBER(14, 2)'" if widened else "'NUMBER(12, 2)'"
+    props = "\n".join(
+        f"      - {{name: col_{c}, physicalType: {kind if c == 1 else 'INT'}, "
+        f"required: {str(c % 2 == 0).lower()}}}"
+        for c in range(columns)
+    )
+    return (
+        "apiVersion: v3.0.2\nkind: DataContract\nid: bench\nversion: 1.0.0\nstatus: active\n"
+        "servers: [{server: p, type: snowflake, account: a, database: d, schema: s}]\n"
+        f"schema:\n  - name: orders\n    properties:\n{props}\n"
+    )
+
+
+def _ddl(columns: int, widened: bool) -> str:
+    kind = "NUMBER(14, 2)" if widened else "NUMBER(12, 2)"
+    body = ",\n".join(
+        f"  col_{c} {kind if c == 1 else 'INT'}{' NOT NULL' if c % 2 == 0 else ''}"
+        for c in range(columns)
+    )
+    return f"CREATE TABLE orders (\n{body}\n);\n"
+
+
+def run(quick: bool = False) -> list[str]:
+    """Time the whole `steward diff` process against its floors."""
+    repeat = 3 if quick else 7
+    columns = 200 if quick else 1000
+    py = sys.executable
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        (d / "old.sql").write_text("CREATE TABLE t (a INT, b TEXT);\n")
+        (d / "new.sql").write_text("CREATE TABLE t (a BIGINT, b TEXT);\n")
+        pair = [str(d / "old.sql"), str(d / "new.sql")]
+        floor, ours = _best([[py, "-c", FLOOR, *pair], [py, "-c", STEWARD, "diff", *pair]], repeat)
+        verdict = "ok" if ours / floor <= SMALL_GOAL else f"ABOVE the {SMALL_GOAL}x goal"
+        lines.append(
+            f"steward diff, two-column pair: floor (python -c 'import sqlglot; parse both') "
+            f"{floor * 1e3:6.0f} ms CPU  steward diff {ours * 1e3:6.0f} ms CPU  "
+            f"ratio {ours / floor:4.2f}x ({verdict})"
+        )
+        for name, make in (("sql", _ddl), ("yaml", _contract)):
+            (d / f"old.{name}").write_text(make(columns, False))
+            (d / f"new.{name}").write_text(make(columns, True))
+        sql = [str(d / "old.sql"), str(d / "new.sql"), "--dialect", "snowflake"]
+        yaml = [str(d / "old.yaml"), str(d / "new.yaml")]
+        ddl_s, odcs_s = _best(
+            [[py, "-c", STEWARD, "diff", *sql], [py, "-c", STEWARD, "diff", *yaml]], repeat
+        )
+        verdict = "ok" if odcs_s / ddl_s <= CONTRACT_GOAL else f"ABOVE the {CONTRACT_GOAL}x goal"
+        lines.append(
+            f"steward diff, {columns}-column pair: DDL {ddl_s * 1e3:6.0f} ms CPU  "
+            f"ODCS contracts {odcs_s * 1e3:6.0f} ms CPU  ratio {odcs_s / ddl_s:4.2f}x ({verdict})"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    for line in run(quick="--quick" in sys.argv):
+        print(line, flush=True)
