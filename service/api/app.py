@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -133,6 +134,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         scheduler = _start_scheduler(settings)
+        # What start-up built (routes, models, sqlglot's tables) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise walk it again and again.
+        gc.freeze()
         try:
             yield
         finally:

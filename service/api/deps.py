@@ -48,8 +48,8 @@ def caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The principal holding the request's bearer token (401 without a valid one)."""
-    with ctx.db.reading() as session:
-        return authenticate(session, credentials.credentials if credentials else None)
+    with ctx.db.connect() as connection:  # one statement: no ORM session needed
+        return authenticate(connection, credentials.credentials if credentials else None)
 
 
 Ctx = Annotated[Context, Depends(context)]

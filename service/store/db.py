@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import StewardError
@@ -134,6 +134,12 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain connection for a read of one statement; rolled back at the end."""
+        with self.engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.domain import (
@@ -80,11 +80,11 @@ _CURRENT_VERSION_NUMBER = (
 )
 
 
-def principal_for_token(session: Session, token: str) -> Principal | None:
-    """The principal holding this (unrevoked) token, or None."""
-    found = (
-        session.connection().execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-    )
+def principal_for_token(session: Session | Connection, token: str) -> Principal | None:
+    """The principal holding this (unrevoked) token, or None (one statement: a plain
+    connection will do)."""
+    connection = session.connection() if isinstance(session, Session) else session
+    found = connection.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
     pid, email, name, is_admin, webhook_url = found

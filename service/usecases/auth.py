@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.domain import Principal
@@ -50,7 +51,7 @@ def create_token(
     return q.to_principal(principal), token
 
 
-def authenticate(session: Session, token: str | None) -> Principal:
+def authenticate(session: Session | Connection, token: str | None) -> Principal:
     """The principal holding this bearer token; NotAuthenticated when missing or unknown."""
     if not token:
         raise NotAuthenticated("a bearer token is required (Authorization: Bearer <token>)")

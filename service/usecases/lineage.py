@@ -8,7 +8,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lineage import LineageGraph, LineageInputError
@@ -19,7 +19,7 @@ from service.errors import InvalidInput, StewardError
 from service.schema import resolve_dialect
 from service.schema.model import Schema
 from service.store import queries as q
-from service.store.tables import LineageSourceRow, ProductRow
+from service.store.tables import LineageSourceRow, ProductRow, VersionRow
 from service.usecases.column_changes import column_changes
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.reads import columns_read
@@ -97,13 +97,39 @@ def ingest_openlineage(
     return _store(session, actor, "openlineage", name, None, event, now)
 
 
+def store_generation(session: Session) -> tuple[int, int, int, int]:
+    """What the lineage index was built from, as one cheap read: (count, max id) of versions
+    and of lineage sources.
+
+    Rows are only ever added, so any row another process commits changes it, even one whose
+    id is lower than rows already seen (ids are handed out before commit, so PostgreSQL may
+    make them visible out of order).
+    """
+    found = session.execute(
+        select(
+            select(func.count(VersionRow.id)).scalar_subquery(),
+            select(func.coalesce(func.max(VersionRow.id), 0)).scalar_subquery(),
+            select(func.count(LineageSourceRow.id)).scalar_subquery(),
+            select(func.coalesce(func.max(LineageSourceRow.id), 0)).scalar_subquery(),
+        )
+    ).one()
+    return (int(found[0]), int(found[1]), int(found[2]), int(found[3]))
+
+
 class LineageIndex:
-    """The lineage graph of this process, topped up from the store before each use."""
+    """The lineage graph of this process, topped up from the store before each use.
+
+    Every API process keeps its own; `refresh` compares the store's generation (see
+    `store_generation`) with the one it was built from, so lineage posted to one process
+    is used by the next impact another process computes, and a refresh with nothing new
+    costs one small query.
+    """
 
     def __init__(self) -> None:
         """An empty graph; `refresh` loads what the store holds."""
         self._graph = LineageGraph()
-        self._last_source = 0
+        self._generation: tuple[int, int, int, int] | None = None
+        self._sources: set[int] = set()  # lineage source ids already in the graph
         self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
         self._product_tables: dict[str, str] = {}  # table name -> product name
         self._lock = threading.Lock()
@@ -113,6 +139,9 @@ class LineageIndex:
     def refresh(self, session: Session) -> None:
         """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
         with self._lock:
+            generation = store_generation(session)
+            if generation == self._generation:
+                return
             products = session.scalars(select(ProductRow)).all()
             current = q.current_versions(session, [p.id for p in products])
             for product in products:
@@ -128,14 +157,18 @@ class LineageIndex:
                         "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
                     )
                 self._versions[product.id] = version.id
-            sources = session.scalars(
-                select(LineageSourceRow)
-                .where(LineageSourceRow.id > self._last_source)
-                .order_by(LineageSourceRow.id)
-            ).all()
-            for source in sources:
-                self._add(source.kind, source.name, source.dialect, source.payload)
-                self._last_source = source.id
+            ids = session.scalars(select(LineageSourceRow.id)).all()
+            missing = sorted(set(ids) - self._sources)
+            if missing:
+                sources = session.scalars(
+                    select(LineageSourceRow)
+                    .where(LineageSourceRow.id.in_(missing))
+                    .order_by(LineageSourceRow.id)
+                ).all()
+                for source in sources:
+                    self._add(source.kind, source.name, source.dialect, source.payload)
+                    self._sources.add(source.id)
+            self._generation = generation
 
     def _add(
         self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]

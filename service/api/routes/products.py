@@ -49,10 +49,13 @@ def list_products(ctx: Ctx, _actor: Caller) -> list[ProductOut]:
 
 
 @router.get("/products/{name}", response_model=ProductOut)
-def get_product(name: str, ctx: Ctx, _actor: Caller) -> ProductOut:
+def get_product(name: str, ctx: Ctx, _actor: Caller) -> Response:
     """One product."""
     with ctx.db.reading() as session:
-        return ProductOut.model_validate(uc.get_product(session, name))
+        product = ProductOut.model_validate(uc.get_product(session, name))
+    # Built and checked once here: returned as a model, FastAPI would dump, re-validate
+    # and serialise it again on the busiest read.
+    return Response(product.model_dump_json(), media_type="application/json")
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
