@@ -82,15 +82,20 @@ def compute_impact(
     """
     everything = frozenset(qualified_columns(old))
     affected_subs: list[dict[str, Any]] = []
+    # Thousands of subscribers read a few distinct column sets: reach each set once.
+    seen: dict[tuple[frozenset[str], bool], tuple[list[str], list[str], bool]] = {}
     for sub_id, email, cols, all_changes in subscriptions:
-        hit, kinds, breaking = reached(changes, cols or everything, all_changes=all_changes)
+        key = (cols or everything, all_changes)
+        if key not in seen:
+            seen[key] = reached(changes, key[0], all_changes=all_changes)
+        hit, kinds, breaking = seen[key]
         if kinds:
             affected_subs.append(
                 {
                     "subscription": sub_id,
                     "consumer": email,
-                    "columns": hit,
-                    "changes": kinds,
+                    "columns": list(hit),
+                    "changes": list(kinds),
                     "breaking": breaking,
                 }
             )
@@ -107,8 +112,8 @@ def compute_impact(
                 {
                     "product": product.name,
                     "owners": list(product.owners),
-                    "columns": hit,
-                    "changes": kinds,
+                    "columns": list(hit),
+                    "changes": list(kinds),
                     "breaking": breaking,
                 }
             )
