@@ -81,7 +81,7 @@ def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: dateti
         for principal_id, channel, address in _recipients(session, cr, breaking_only=breaking_only)
     ]
     if rows:  # one INSERT run for every row, on the connection: no ORM bulk bookkeeping
-        session.connection().execute(insert(NoticeRow.__table__), rows)
+        session.connection().execute(insert(NoticeRow), rows)
     return len(rows)
 
 
