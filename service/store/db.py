@@ -54,8 +54,10 @@ def make_engine(settings: Settings) -> Engine:
     def _on_begin(conn: Any) -> None:
         # A writing transaction takes the write lock at once, so two writers serialise
         # instead of one failing on a stale snapshot; readers never block writers (WAL).
-        immediate = conn.get_execution_options().get(WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # a single-statement read (Database.connect): the statement is its snapshot
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
     return engine
 
@@ -137,8 +139,9 @@ class Database:
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A plain connection for a read of one statement; rolled back at the end."""
-        with self.engine.connect() as connection:
+        """A plain connection in autocommit mode, for a read of ONE statement (which is its own
+        consistent snapshot): no BEGIN and no ROLLBACK round trips."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
 
     @contextmanager

@@ -54,29 +54,36 @@ _PRINCIPAL_BY_TOKEN = (
     .where(TokenRow.token_hash == bindparam("token_hash"), TokenRow.revoked_at.is_(None))
     .limit(1)
 )
-_PRODUCT_BY_NAME = select(
-    ProductRow.id,
-    ProductRow.name,
-    ProductRow.description,
-    ProductRow.dialect,
-    ProductRow.notice_period,
-    ProductRow.sunset_period,
-    ProductRow.require_distinct_approver,
-    ProductRow.defining_sql,
-    ProductRow.created_at,
-    ProductRow.reminders,
-).where(ProductRow.name == bindparam("name"))
-_MEMBERS_OF = (
-    select(MemberRow.role, PrincipalRow.email)
-    .join(PrincipalRow, PrincipalRow.id == MemberRow.principal_id)
-    .where(MemberRow.product_id == bindparam("product_id"))
-    .order_by(MemberRow.position)
-)
 _CURRENT_VERSION_NUMBER = (
     select(VersionRow.major, VersionRow.minor, VersionRow.patch)
-    .where(VersionRow.product_id == bindparam("product_id"))
+    .where(VersionRow.product_id == ProductRow.id)
     .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
     .limit(1)
+)
+# One statement (so one snapshot, even without a transaction): the product's row once per
+# member (role and email; one row with NULLs when it has none) and its current version.
+_PRODUCT_BY_NAME = (
+    select(
+        ProductRow.id,
+        ProductRow.name,
+        ProductRow.description,
+        ProductRow.dialect,
+        ProductRow.notice_period,
+        ProductRow.sunset_period,
+        ProductRow.require_distinct_approver,
+        ProductRow.defining_sql,
+        ProductRow.created_at,
+        ProductRow.reminders,
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.major).scalar_subquery(),
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.minor).scalar_subquery(),
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.patch).scalar_subquery(),
+        MemberRow.role,
+        PrincipalRow.email,
+    )
+    .outerjoin(MemberRow, MemberRow.product_id == ProductRow.id)
+    .outerjoin(PrincipalRow, PrincipalRow.id == MemberRow.principal_id)
+    .where(ProductRow.name == bindparam("name"))
+    .order_by(MemberRow.position)
 )
 
 
@@ -91,30 +98,29 @@ def principal_for_token(session: Session | Connection, token: str) -> Principal 
     return Principal(pid, email, name, bool(is_admin), webhook_url)
 
 
-def product_by_name(session: Session, name: str) -> Product:
-    """One product with its owners, maintainers and current version number, as plain rows."""
-    connection = session.connection()
-    found = connection.execute(_PRODUCT_BY_NAME, {"name": name}).first()
-    if found is None:
+def product_by_name(session: Session | Connection, name: str) -> Product:
+    """One product with its owners, maintainers and current version number, in one statement."""
+    connection = session.connection() if isinstance(session, Session) else session
+    rows = connection.execute(_PRODUCT_BY_NAME, {"name": name}).all()
+    if not rows:
         raise NotFound(f"no product named {name!r}", product=name)
-    members = connection.execute(_MEMBERS_OF, {"product_id": found.id}).all()
-    version = connection.execute(_CURRENT_VERSION_NUMBER, {"product_id": found.id}).first()
-    if version is None:  # every product is created with 1.0.0
-        raise NotFound("product has no version", product_id=found.id)
+    first = rows[0]
+    if first[10] is None:  # every product is created with 1.0.0
+        raise NotFound("product has no version", product_id=first.id)
     return Product(
-        id=found.id,
-        name=found.name,
-        description=found.description,
-        dialect=found.dialect,
-        owners=tuple(email for role, email in members if role == Role.OWNER),
-        maintainers=tuple(email for role, email in members if role == Role.MAINTAINER),
-        notice_period=found.notice_period,
-        sunset_period=found.sunset_period,
-        require_distinct_approver=bool(found.require_distinct_approver),
-        defining_sql=found.defining_sql,
-        current_version=f"{version[0]}.{version[1]}.{version[2]}",
-        created_at=found.created_at,
-        reminders=tuple(found.reminders),
+        id=first.id,
+        name=first.name,
+        description=first.description,
+        dialect=first.dialect,
+        owners=tuple(r.email for r in rows if r.role == Role.OWNER),
+        maintainers=tuple(r.email for r in rows if r.role == Role.MAINTAINER),
+        notice_period=first.notice_period,
+        sunset_period=first.sunset_period,
+        require_distinct_approver=bool(first.require_distinct_approver),
+        defining_sql=first.defining_sql,
+        current_version=f"{first[10]}.{first[11]}.{first[12]}",
+        created_at=first.created_at,
+        reminders=tuple(first.reminders),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -146,7 +146,7 @@ def list_products(session: Session) -> list[Product]:
     return [q.to_product(r, current[r.id]) for r in rows if r.id in current]
 
 
-def get_product(session: Session, name: str) -> Product:
+def get_product(session: Session | Connection, name: str) -> Product:
     """One product with its current version."""
     return q.product_by_name(session, name)
 
