@@ -110,8 +110,6 @@ class LineageIndex:
         self._product_tables: dict[str, str] = {}  # table name -> product name
         self._lock = threading.Lock()
 
-    available = True
-
     def refresh(self, session: Session) -> None:
         """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
         with self._lock:

@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from service.notice_messages import build_message
 from service.store.tables import NoticeRow
-from tests.integration.conftest import Org
+from tests.integration.conftest import Clock, Org
 
 ORDERS = (
     "CREATE TABLE shop.orders (id BIGINT PRIMARY KEY, amount NUMERIC(12,2) NOT NULL, status TEXT)"
@@ -201,3 +202,33 @@ def test_a_snowflake_manifest_and_postgres_jobs_both_stay_visible(org: Org) -> N
     assert cr2["state"] == "withdrawn"
     dropped = _propose(org, ORDERS.replace("amount NUMERIC(12,2) NOT NULL, ", ""))
     assert {"MART.ORDER_AMOUNTS", "etl/amounts_daily"} <= set(_readers(dropped))
+
+
+def test_each_contact_s_notice_names_its_readers_and_only_the_changes_reaching_them(
+    org: Org, app: FastAPI, clock: Clock
+) -> None:
+    _setup(org)
+    # status is dropped and amount renamed: the amounts job hears only of the rename.
+    new = ORDERS.replace("amount", "amount_eur").replace(", status TEXT", "")
+    cr = _propose(org, new, {"shop.orders.amount": "amount_eur"})
+    kinds = [c["kind"] for c in cr["changes"]]
+    with app.state.steward.db.reading() as session:
+        rows = session.scalars(
+            select(NoticeRow).where(NoticeRow.change_request_id == cr["id"])
+        ).all()
+        messages = {
+            r.recipient: build_message(
+                session, r, now=clock(), public_url="http://steward", webhook_secret="s"
+            )
+            for r in rows
+        }
+    job = messages[JOB_OWNER]
+    assert job.touched == ("etl/amounts_daily (reads shop.orders.amount)",)
+    assert [c.kind for c in job.changes] == ["column_renamed"]
+    owner = messages["owner@example.com"]  # told of the readers with no contact of their own
+    assert "finance.big (reads shop.orders.amount)" in owner.touched
+    assert "ops.open (reads shop.orders.status)" in owner.touched
+    assert sorted(c.kind for c in owner.changes) == sorted(kinds)
+    consumer = messages["consumer@example.com"]
+    assert consumer.touched == ("shop.orders.amount",)
+    assert [c.kind for c in consumer.changes] == ["column_renamed"]
