@@ -7,6 +7,7 @@ answer, the notices and the scheduler all read it through these fields, never by
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
@@ -56,7 +57,7 @@ class Reader(Value):
     #: Set when no contact of its own is known and the changed product's owners are told.
     warning: str | None = None
 
-    @property
+    @cached_property
     def emails(self) -> tuple[str, ...]:
         """The email addresses of its contacts."""
         return tuple(dict.fromkeys(c.email for c in self.contacts))
@@ -129,11 +130,12 @@ class Impact(Value):
         return {"readers": readers, "warnings": []}
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def subscriptions(self) -> tuple[SubscriptionReach, ...]:
         """The subscriptions reached: consumer, columns read that change, kinds, breaking."""
+        # Built from validated readers: constructed, not validated again.
         return tuple(
-            SubscriptionReach(
+            SubscriptionReach.model_construct(
                 subscription=r.subscription,
                 consumer=r.emails[0] if r.emails else "",
                 by=r.by,
@@ -146,11 +148,11 @@ class Impact(Value):
         )
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def downstream_products(self) -> tuple[ProductReach, ...]:
         """The downstream products reached, directly or through other objects, and their owners."""
         return tuple(
-            ProductReach(
+            ProductReach.model_construct(
                 product=r.product,
                 owners=r.emails,
                 columns=r.reads,
@@ -164,22 +166,24 @@ class Impact(Value):
         )
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def consumers(self) -> tuple[str, ...]:
         """Subscribers a breaking change reaches: they acknowledge before an early release."""
         return tuple(sorted({s.consumer for s in self.subscriptions if s.breaking}))
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def products_to_acknowledge(self) -> tuple[str, ...]:
         """Downstream products a breaking change reaches (one owner acknowledges for each)."""
         return tuple(sorted({p.product for p in self.downstream_products if p.breaking}))
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def recipients(self) -> tuple[str, ...]:
         """Everyone to be told, by email: each reader's contacts."""
         return self.told(breaking_only=False)
+
+    # The views above are computed once per value (a product may have thousands of readers).
 
     def told(self, *, breaking_only: bool) -> tuple[str, ...]:
         """The emails of every reader's contacts (of readers a breaking change reaches only)."""

@@ -148,41 +148,51 @@ def _reader(
     changes: ChangeSet,
     directory: Directory,
 ) -> Reader | None:
-    """One affected object as a reader, or None when only compatible changes reach it."""
+    """One affected object as a reader with its contacts, or None when only compatible changes
+    reach it. Without a contact of its own, the changed product's owners are told (warned)."""
     sub = directory.subscribers.get(item.name)
+    if sub is None and item.kind == SUBSCRIPTION:
+        return None  # another product's subscription, reached through that product
     reached = sorted({positions[i] for i in item.changes})
     if not (include_compatible or (sub is not None and sub.all_changes)):
         reached = [p for p in reached if changes.changes[p].verdict in BREAKING_FOR_READERS]
     if not reached:
         return None
     kinds = tuple(dict.fromkeys(changes.changes[p].kind.value for p in reached))
-    base = Reader(
-        kind=item.kind,
-        name=item.name,
-        job=item.job,
-        reads=tuple(
-            dict.fromkeys(f"{r.table}.{r.column}" if r.column else r.table for r in item.reads)
-        ),
-        changes=tuple(reached),
-        kinds=kinds,
-        breaking=any(changes.changes[p].verdict in BREAKING_FOR_READERS for p in reached),
-        stops_working=item.stops_working,
-        depth=item.depth,
-        path=item.path,
+    reads = tuple(
+        dict.fromkeys(f"{r.table}.{r.column}" if r.column else r.table for r in item.reads)
     )
-    if sub is not None:
-        contacts = (Contact(email=sub.email, role="subscriber"),)
-        update = {"kind": SUBSCRIPTION, "subscription": sub.id, "by": sub.by, "contacts": contacts}
-        return base.model_copy(update=update)
+    fields = {
+        "kind": item.kind,
+        "name": item.name,
+        "job": item.job,
+        "reads": reads,
+        "changes": tuple(reached),
+        "kinds": kinds,
+        "breaking": any(changes.changes[p].verdict in BREAKING_FOR_READERS for p in reached),
+        "stops_working": item.stops_working,
+        "depth": item.depth,
+        "path": item.path,
+    }
     owned = directory.products.get(item.name)
-    declared = _declared(item)
-    if owned is not None and owned.name != directory.product:
+    if sub is not None:
+        contacts: tuple[Contact, ...] = (Contact(email=sub.email, role="subscriber"),)
+        fields |= {"kind": SUBSCRIPTION, "subscription": sub.id, "by": sub.by}
+    elif owned is not None and owned.name != directory.product:
+        fields |= {"kind": "product", "name": owned.name, "product": owned.name}
         mine = tuple(Contact(email=e, role="product owner") for e in owned.owners)
-        update = {"kind": "product", "name": owned.name, "product": owned.name}
-        return _told(base.model_copy(update=update), mine + declared, directory)
-    if item.job:
-        return _told(base.model_copy(update={"kind": "job", "name": item.job}), declared, directory)
-    return _told(base, declared, directory)
+        contacts = mine + _declared(item)
+    else:
+        if item.job:
+            fields |= {"kind": "job", "name": item.job}
+        contacts = _declared(item)
+    if not contacts:
+        contacts = tuple(
+            Contact(email=e, role="owner of the changed product") for e in directory.fallback
+        )
+        warning = f"{fields['kind']} {fields['name']} has no known contact"
+        fields["warning"] = warning + (": the product's owners are told" if contacts else "")
+    return Reader.model_validate(fields | {"contacts": contacts})
 
 
 def _declared(item: Affected) -> tuple[Contact, ...]:
@@ -193,18 +203,6 @@ def _declared(item: Affected) -> tuple[Contact, ...]:
         for c in item.contacts
         if c.email
     )
-
-
-def _told(reader: Reader, contacts: tuple[Contact, ...], directory: Directory) -> Reader:
-    """The reader with its contacts, else the changed product's owners and a warning."""
-    if contacts:
-        return reader.model_copy(update={"contacts": contacts})
-    fallback = tuple(
-        Contact(email=e, role="owner of the changed product") for e in directory.fallback
-    )
-    warning = f"{reader.kind} {reader.name} has no known contact"
-    warning += ": the product's owners are told" if fallback else ""
-    return reader.model_copy(update={"contacts": fallback, "warning": warning})
 
 
 def _merged(before: Reader | None, reader: Reader) -> Reader:

@@ -108,6 +108,8 @@ class LineageIndex:
         self._last_source = 0
         self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
         self._product_tables: dict[str, str] = {}  # table name -> product name
+        #: Subscription reader nodes in the graph: product -> node -> what it was added with.
+        self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
         self._lock = threading.Lock()
 
     def refresh(self, session: Session) -> None:
@@ -163,7 +165,8 @@ class LineageIndex:
     ) -> Impact:
         """Every reader the changes to PRODUCT (whose current schema is OLD) reach, and who is told.
 
-        The subscribers join the graph as readers for this one answer; `owners_of` gives the
+        The subscribers are reader nodes of the graph (kept between answers, brought in line
+        with SUBSCRIBERS, the store's list, each time); `owners_of` gives the
         owners of the downstream products reached; FALLBACK (the product's owners) are told
         of readers with no contact of their own.
         """
@@ -173,24 +176,35 @@ class LineageIndex:
             for table in old.tables:
                 if table.name not in graph.graph:
                     graph.add_table(table.name, {c.name: str(c.type) for c in table.columns})
-            add_subscribers(graph, subscribers, tables)
-            try:
-                directory = Directory(
-                    subscribers={s.node: s for s in subscribers}, fallback=fallback, product=product
-                )
-                found, positions = trace(graph, changes, directory)
-                reached = {self._product_tables.get(a.name) for a in found.affected}
-                names = sorted(n for n in reached if n is not None and n != product)
-                owners = owners_of(names) if names else {}
-                directory = replace(
-                    directory,
-                    products={
-                        table: Owned(name, tuple(owners.get(name, ())))
-                        for table, name in self._product_tables.items()
-                        if name in names
-                    },
-                )
-                return reach(found, positions, changes, directory)
-            finally:
-                for sub in subscribers:
-                    graph.remove_object(sub.node)
+            self._sync(product, subscribers, tables)
+            directory = Directory(
+                subscribers={s.node: s for s in subscribers}, fallback=fallback, product=product
+            )
+            found, positions = trace(graph, changes, directory)
+            reached = {self._product_tables.get(a.name) for a in found.affected}
+            names = sorted(n for n in reached if n is not None and n != product)
+            owners = owners_of(names) if names else {}
+            directory = replace(
+                directory,
+                products={
+                    table: Owned(name, tuple(owners.get(name, ())))
+                    for table, name in self._product_tables.items()
+                    if name in names
+                },
+            )
+            return reach(found, positions, changes, directory)
+
+    def _sync(self, product: str, subscribers: Sequence[Subscriber], tables: list[str]) -> None:
+        """The product's subscriptions as reader nodes: new or changed ones (re)added, gone ones
+        removed; the others stay from the last answer (a product may have thousands)."""
+        known = self._subscribers.setdefault(product, {})
+        wanted = {s.node: s for s in subscribers}
+        for node in [n for n in known if n not in wanted]:
+            self._graph.remove_object(node)
+            del known[node]
+        shape = tuple(tables)
+        changed = [s for s in subscribers if known.get(s.node) != (s.columns, shape)]
+        for sub in changed:
+            self._graph.remove_object(sub.node)
+            known[sub.node] = (sub.columns, shape)
+        add_subscribers(self._graph, changed, tables)

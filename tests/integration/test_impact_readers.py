@@ -232,3 +232,22 @@ def test_each_contact_s_notice_names_its_readers_and_only_the_changes_reaching_t
     consumer = messages["consumer@example.com"]
     assert consumer.touched == ("shop.orders.amount",)
     assert [c.kind for c in consumer.changes] == ["column_renamed"]
+
+
+def test_the_subscriptions_reached_follow_the_store_between_proposals(org: Org) -> None:
+    org.register(schema=ORDERS)
+    drop_amount = ORDERS.replace("amount NUMERIC(12,2) NOT NULL, ", "")
+    subscribe = "/products/sales.orders/subscriptions"
+    first = org.post("consumer", subscribe, {"columns": ["amount"]}).json()
+    cr = _propose(org, drop_amount)
+    assert cr["impact"]["recipients"] == ["consumer@example.com"]
+    org.post("owner", f"/change-requests/{cr['id']}/withdraw")
+    deleted = org.client.delete(f"/subscriptions/{first['id']}", headers=org.h("consumer"))
+    assert deleted.status_code == 204
+    org.post("consumer", subscribe, {"columns": ["status"]})
+    cr = _propose(org, drop_amount)
+    assert cr["impact"]["readers"] == []
+    org.post("owner", f"/change-requests/{cr['id']}/withdraw")
+    org.post("consumer2", subscribe, {})
+    cr = _propose(org, drop_amount)
+    assert cr["impact"]["recipients"] == ["consumer2@example.com"]
