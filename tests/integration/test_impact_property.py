@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -42,7 +42,7 @@ class World:
 
     n: int
     columns: list[str]
-    subs: list[tuple[str, list[str], bool]]  # (consumer, columns, by SQL?)
+    subs: list[tuple[str, list[str] | None, bool, bool]]  # (consumer, columns, by SQL?, all?)
     views: list[list[str]]
     products: list[tuple[list[str], str]]  # (columns, owner)
     models: list[tuple[list[str], str | None]]  # (columns, exposure owner or no exposure)
@@ -67,7 +67,10 @@ def _subset(columns: list[str]) -> st.SearchStrategy[list[str]]:
 def worlds(draw: st.DrawFn) -> World:
     columns = [f"c{i}" for i in range(draw(st.integers(2, 4)))]
     consumers = draw(st.lists(st.sampled_from(CONSUMERS), max_size=3, unique=True))
-    subs = [(who, draw(_subset(columns)), draw(st.booleans())) for who in consumers]
+    subs = [
+        (who, draw(st.none() | _subset(columns)), draw(st.booleans()), draw(st.booleans()))
+        for who in consumers
+    ]
     views = draw(st.lists(_subset(columns), max_size=2))
     products = draw(st.lists(st.tuples(_subset(columns), st.sampled_from(PEOPLE)), max_size=2))
     exposure = st.one_of(st.none(), st.sampled_from(PEOPLE))
@@ -192,18 +195,26 @@ def _expected(world: World, *, service: bool) -> set[str]:
         graph.add_openlineage_event(event)
     for i, (_, owner) in enumerate(world.jobs):
         contact[f"s{world.n}.out{i}"] = owner
+    every_change: set[str] = set()
     if service:
-        for i, (who, columns, _) in enumerate(world.subs):
+        for i, (who, columns, _, all_changes) in enumerate(world.subs):
             graph.add_consumer(f"sub{i}", reads={world.table: columns})
             contact[f"sub{i}"] = who
+            if all_changes:
+                every_change.add(f"sub{i}")
         for i, (columns, owner) in enumerate(world.products):
             graph.add_sql(f"p{world.n}.down{i}", _select(world, columns))
             contact[f"p{world.n}.down{i}"] = owner
     kind, index = world.change
-    column = None if kind == "table_renamed" else world.columns[index]
-    change = ColumnChange(world.table, column, kind, breaking=kind != "added")
+    if kind == "added":  # compatible: only subscriptions asking for every change hear of it
+        change = ColumnChange(world.table, "extra", "column_added", breaking=False)
+    else:
+        column = None if kind == "table_renamed" else world.columns[index]
+        change = ColumnChange(world.table, column, kind)
     told: set[str] = set()
-    for item in impact(graph, [change]).affected:
+    for item in impact(graph, [change], include_compatible=True).affected:
+        if not change.breaking and item.name not in every_change:
+            continue
         who = contact[item.name]
         if who is not None:
             told.add(who)
@@ -232,8 +243,10 @@ def _cli(world: World, tmp: Path) -> set[str]:
 def _api(org: Org, app: FastAPI, world: World) -> tuple[set[str], set[str]]:
     product = f"p{world.n}.orders"
     org.register(name=product, schema=world.ddl(world.columns))
-    for who, columns, by_sql in world.subs:
-        body = {"sql": _select(world, columns)} if by_sql else {"columns": columns}
+    for who, columns, by_sql, all_changes in world.subs:
+        body: dict[str, Any] = {"all_changes": all_changes}
+        if columns is not None:
+            body |= {"sql": _select(world, columns)} if by_sql else {"columns": columns}
         response = org.post(who, f"/products/{product}/subscriptions", body)
         assert response.status_code == 201, response.text
     for i, (columns, owner) in enumerate(world.products):
@@ -270,6 +283,30 @@ def _api(org: Org, app: FastAPI, world: World) -> tuple[set[str], set[str]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(world=worlds())
+@example(  # a compatible change: only the subscription to every column, asking for all, hears
+    world=World(
+        next(_counter),
+        ["c0", "c1"],
+        [(CONSUMERS[0], None, False, True), (CONSUMERS[1], ["c0"], False, True)],
+        [["c0"]],
+        [],
+        [(["c1"], PEOPLE[0])],
+        [("c0", PEOPLE[1])],
+        ("added", 0),
+    )
+)
+@example(  # a removal reaches every kind of reader of the column, and only those
+    world=World(
+        next(_counter),
+        ["c0", "c1", "c2"],
+        [(CONSUMERS[0], ["c1"], True, False), (CONSUMERS[1], ["c0"], False, False)],
+        [["c1"], ["c2"]],
+        [(["c1"], PEOPLE[2])],
+        [(["c1"], PEOPLE[0]), (["c0"], None)],
+        [("c1", PEOPLE[1]), ("c2", PEOPLE[3])],
+        ("column_removed", 1),
+    )
+)
 def test_every_door_tells_exactly_whom_the_lineage_graph_reaches(
     org: Org, app: FastAPI, clock: Clock, tmp_path_factory: pytest.TempPathFactory, world: World
 ) -> None:
