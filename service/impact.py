@@ -1,6 +1,6 @@
 """The impact of a change request as a typed value: every reader reached, and who is told.
 
-One `Impact` is computed per change request (`service.usecases.impact.impact_of`), stored
+One `Impact` is computed per change request (`service.usecases.impact`), stored
 as JSON (`to_stored`) and read back as this type (`Impact.model_validate`); the API's
 answer, the notices and the scheduler all read it through these fields, never by keys.
 """
@@ -169,13 +169,22 @@ class Impact(Value):
     @cached_property
     def consumers(self) -> tuple[str, ...]:
         """Subscribers a breaking change reaches: they acknowledge before an early release."""
-        return tuple(sorted({s.consumer for s in self.subscriptions if s.breaking}))
+        return tuple(
+            sorted(
+                {
+                    e
+                    for r in self.readers
+                    if r.subscription is not None and r.breaking
+                    for e in r.emails
+                }
+            )
+        )
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def products_to_acknowledge(self) -> tuple[str, ...]:
         """Downstream products a breaking change reaches (one owner acknowledges for each)."""
-        return tuple(sorted({p.product for p in self.downstream_products if p.breaking}))
+        return tuple(sorted({r.product for r in self.readers if r.product and r.breaking}))
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

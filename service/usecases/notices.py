@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -29,8 +30,21 @@ WEBHOOK = "webhook"
 
 
 def impact_of_row(cr: ChangeRequestRow) -> Impact:
-    """The change request's stored impact, read back as its type."""
-    return Impact.model_validate(cr.impact or {})
+    """The change request's stored impact, read back as its type (once per loaded row)."""
+    stored = cr.impact or {}
+    cached = _READ.get(cr)
+    if cached is not None and cached[0] is stored:
+        return cached[1]
+    impact = Impact.model_validate(stored)
+    _READ[cr] = (stored, impact)
+    return impact
+
+
+#: Impacts already read back, by row (an operation reads one several times; a row's impact
+#: is written once, at proposal).
+_READ: weakref.WeakKeyDictionary[ChangeRequestRow, tuple[object, Impact]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _recipients(
