@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-import weakref
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,20 +30,16 @@ WEBHOOK = "webhook"
 
 def impact_of_row(cr: ChangeRequestRow) -> Impact:
     """The change request's stored impact, read back as its type (once per loaded row)."""
+    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
     stored = cr.impact or {}
-    cached = _READ.get(cr)
-    if cached is not None and cached[0] is stored:
-        return cached[1]
+    info = inspect(cr).info
+    cached = info.get("impact")
+    if isinstance(cached, tuple) and cached[0] is stored:
+        found: Impact = cached[1]
+        return found
     impact = Impact.model_validate(stored)
-    _READ[cr] = (stored, impact)
+    info["impact"] = (stored, impact)
     return impact
-
-
-#: Impacts already read back, by row (an operation reads one several times; a row's impact
-#: is written once, at proposal).
-_READ: weakref.WeakKeyDictionary[ChangeRequestRow, tuple[object, Impact]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _recipients(
