@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,10 +13,12 @@ from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
 from service.errors import SchemaParseError, StewardError
-from service.impact import Impact
 from service.schema import parse_contract, parse_schema
 from service.schema.model import Schema
 from service.schema.sniff import KIND as _KIND
+
+if TYPE_CHECKING:  # pydantic's models load with --downstream only
+    from service.impact import Impact
 
 EXIT_OK, EXIT_BREAKING, EXIT_BAD_INPUT = 0, 1, 2
 CONTRACT_SUFFIXES = (".yaml", ".yml")
