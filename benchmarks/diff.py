@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 GOAL = 1.5
+MANY_TABLES_GOAL = 1.2  # issue #13: 400 tables x 50 columns within 1.2x of parsing both
 DIALECT = "postgres"
 
 
@@ -159,6 +160,7 @@ def measure(quick: bool) -> dict[str, Any]:
             "diff": diff_s,
             "changes": len(changes.changes),
             "bytes": len(old) + len(new),
+            "tables": tables,
         }
     return results
 
@@ -169,7 +171,8 @@ def _lines(variant: str, results: dict[str, Any]) -> list[str]:
         if not isinstance(r, dict):
             continue
         ratio = r["diff"] / r["floor"]
-        verdict = "ok" if ratio <= GOAL else f"ABOVE the {GOAL}x goal"
+        goal = MANY_TABLES_GOAL if r.get("tables", 1) > 1 else GOAL
+        verdict = "ok" if ratio <= goal else f"ABOVE the {goal}x goal"
         lines.append(
             f"{variant:<8} {label:<17} {r['bytes'] / 1e6:5.2f} MB  {r['changes']:4d} changes  "
             f"sqlglot.parse {r['floor'] * 1000:8.1f} ms  steward diff {r['diff'] * 1000:8.1f} ms  "
