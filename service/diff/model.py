@@ -101,10 +101,16 @@ class ChangeSet:
         """True when any change breaks readers."""
         return any(c.verdict is Verdict.BREAKING for c in self.changes)
 
+    @property
+    def unknown(self) -> bool:
+        """True when some change cannot be decided for readers."""
+        return any(c.verdict is Verdict.UNKNOWN for c in self.changes)
+
     def to_json(self) -> dict[str, Any]:
         """The change set as `steward diff --format json` prints it."""
         return {
             "bump": self.bump.value,
             "breaking": self.breaking,
+            "unknown": self.unknown,
             "changes": [c.to_json() for c in self.changes],
         }

@@ -12,19 +12,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.diff.model import ChangeSet
-from service.diff.policy import bump_for, is_breaking
+from service.diff.policy import bump_for, decide
 
-_OWN_KEYS = ("bump", "breaking", "changes")
+_OWN_KEYS = ("bump", "breaking", "unknown", "warnings", "changes")
 _SEVERITY = {"breaking": 0, "unknown": 1, "needs_review": 2, "compatible": 3}
 _COLOURS = {"breaking": "31", "unknown": "33", "needs_review": "33", "compatible": "32"}
 _MARKS = {"breaking": "✗", "unknown": "?", "needs_review": "!", "compatible": "✓"}
 
 
 def report(changes: ChangeSet, perspective: str = "reader") -> dict[str, Any]:
-    """The JSON-ready report: bump and `breaking` from the chosen perspective, every change."""
+    """The JSON-ready report: bump, `breaking` and `unknown` from the chosen side, every change.
+
+    `breaking`: some change breaks that side; `unknown`: some change cannot be decided. A
+    door blocks (exit 1, a change request held for notice) when either is true.
+    """
+    decision = decide(changes, perspective)
     return {
         "bump": bump_for(changes, perspective).value,
-        "breaking": is_breaking(changes, perspective),
+        "breaking": decision.breaking,
+        "unknown": decision.unknown,
         "changes": [c.to_json() for c in changes.changes],
     }
 

@@ -71,7 +71,7 @@ def test_json_output_is_exactly_one_object_with_the_documented_shape(
     code, out, _ = run(files["old"], files["narrowed"], "--dialect", "postgres", "--format", "json")
     data = json.loads(out)
     assert code == 1
-    assert set(data) == {"bump", "breaking", "changes"}
+    assert set(data) == {"bump", "breaking", "unknown", "changes"}
     (change,) = data["changes"]
     assert set(change) == {
         "kind", "table", "column", "columns", "before", "after", "verdict", "writer_verdict", "reason"
@@ -168,7 +168,7 @@ def test_odcs_contracts_are_read_from_yaml_files(fixtures_dir: Path) -> None:
     contract = fixtures_dir / "contracts" / "orders.odcs.yaml"
     code, out, _ = run(contract, contract, "--format", "json")
     assert code == 0
-    assert json.loads(out) == {"bump": "patch", "breaking": False, "changes": []}
+    assert json.loads(out) == {"bump": "patch", "breaking": False, "unknown": False, "changes": []}
 
 
 def test_the_installed_steward_script_gates_ci(files: dict[str, Path]) -> None:
