@@ -161,7 +161,91 @@ RULES: Mapping[ChangeKind, Rule] = {
         Bump.PATCH,
         "The clustering of {table} changed from {before} to {after}; results are unchanged.",
     ),
+    K.COLUMN_DEPRECATED: Rule(
+        C,
+        C,
+        Bump.MINOR,
+        "Column {column} of {table} is deprecated; readers should move off it before it is removed.",
+    ),
+    K.TABLE_DEPRECATED: Rule(
+        C,
+        C,
+        Bump.MINOR,
+        "{table} is deprecated; readers should move off it before it is removed.",
+    ),
+    K.QUALITY_RULE_ADDED: Rule(
+        C, B, Bump.MINOR, "Quality rule {detail} was added; writers must satisfy it."
+    ),
+    K.QUALITY_RULE_REMOVED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "Quality rule {detail} was removed; readers can no longer rely on it.",
+    ),
+    K.QUALITY_RULE_TIGHTENED: Rule(
+        C,
+        B,
+        Bump.MINOR,
+        "Quality rule {detail} was tightened; writers must satisfy the stricter rule.",
+    ),
+    K.QUALITY_RULE_RELAXED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "Quality rule {detail} was relaxed; readers may see data it used to reject.",
+    ),
+    K.QUALITY_RULE_CHANGED: Rule(
+        U,
+        U,
+        Bump.MAJOR,
+        "Quality rule {detail} now checks something else; the engine cannot order the two.",
+    ),
+    K.QUALITY_RULE_NOTES_CHANGED: Rule(
+        C,
+        C,
+        Bump.PATCH,
+        "The description of quality rule {detail} changed; it accepts the same data.",
+    ),
+    K.SLA_ADDED: Rule(C, B, Bump.MINOR, "{table} now promises {after}; the producer must meet it."),
+    K.SLA_REMOVED: Rule(
+        B, C, Bump.MAJOR, "{table} no longer promises {before}; readers can no longer rely on it."
+    ),
+    K.SLA_TIGHTENED: Rule(
+        C,
+        B,
+        Bump.MINOR,
+        "{table} now promises {after} instead of {before}; the producer must meet it.",
+    ),
+    K.SLA_RELAXED: Rule(
+        B,
+        C,
+        Bump.MAJOR,
+        "{table} now promises only {after} instead of {before}; readers relying on it are let down.",
+    ),
+    K.SLA_CHANGED: Rule(
+        U,
+        U,
+        Bump.MAJOR,
+        "{table} now promises {after} instead of {before}; the engine cannot tell which is stricter.",
+    ),
 }
+
+# A column or table removed after a version announced it deprecated: still breaking, but the
+# reason says readers were told.
+DEPRECATED_COLUMN_REMOVED = Rule(
+    B,
+    B,
+    Bump.MAJOR,
+    "Column {column} was removed from {table} as announced (the previous version deprecated it); "
+    "queries that still read it fail.",
+)
+DEPRECATED_TABLE_REMOVED = Rule(
+    B,
+    B,
+    Bump.MAJOR,
+    "Table {table} was removed as announced (the previous version deprecated it); "
+    "queries that still read it fail.",
+)
 
 # A column added NOT NULL without a default breaks writers that still send old-shaped rows.
 ADDED_REQUIRED_COLUMN = Rule(
@@ -382,10 +466,29 @@ FAMILY_COMPARATORS: Mapping[TypeFamily, Comparator] = {
 }
 
 
+# ODCS logical types that hold every value of another: an `integer` is a `number`.
+LOGICAL_SUPERTYPES: Mapping[str, frozenset[str]] = {"integer": frozenset({"number"})}
+
+
+def _logical(old: ColumnType, new: ColumnType) -> TypeComparison | None:
+    """Two ODCS logical types compared by their own subtyping, or None: compare as types."""
+    if new.logical in LOGICAL_SUPERTYPES.get(old.logical, ()):
+        if new.family is TypeFamily.DECIMAL and new.precision is None:
+            return TypeComparison(Shift.WIDENED)
+        return TypeComparison(Shift.NARROWED, "large integers lose precision")
+    if old.logical in LOGICAL_SUPERTYPES.get(new.logical, ()):
+        return TypeComparison(Shift.NARROWED, "values with a fractional part no longer fit")
+    return None
+
+
 def compare_types(old: ColumnType, new: ColumnType, dialect: str) -> TypeComparison:
     """How `new` relates to `old`: same, widened, narrowed, changed family, or unknown."""
     if old == new:
         return TypeComparison(Shift.SAME)
+    if old.logical and new.logical and old.logical != new.logical:
+        found = _logical(old, new)
+        if found is not None:
+            return found
     if TypeFamily.OTHER in (old.family, new.family):
         return TypeComparison(Shift.UNKNOWN, "the engine does not model one of these types")
     if old.family is not new.family:

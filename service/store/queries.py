@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.diff import Verdict, decide_verdicts
 from service.domain import (
     ChangeRequest,
     Principal,
@@ -19,7 +20,6 @@ from service.domain import (
     Subscription,
     Version,
 )
-from service.diff import Verdict, decide_verdicts
 from service.errors import NotFound
 from service.store.tables import (
     AcknowledgementRow,
