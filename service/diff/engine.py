@@ -75,7 +75,8 @@ def diff_schemas(
     keyed = list(differ.schemas(old, new))
     keyed.sort(key=lambda k: k.key)
     changes = tuple(k.change for k in keyed)
-    return ChangeSet(changes, bump_for(changes, "reader"))
+    warnings = tuple(f"old: {w}" for w in old.warnings) + tuple(f"new: {w}" for w in new.warnings)
+    return ChangeSet(changes, bump_for(changes, "reader"), warnings)
 
 
 def split_renames(

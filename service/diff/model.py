@@ -108,6 +108,8 @@ class ChangeSet:
 
     changes: tuple[Change, ...]
     bump: Bump
+    #: What the schema readers read past, each prefixed `old:` or `new:` (never a verdict).
+    warnings: tuple[str, ...] = ()
 
     @property
     def breaking(self) -> bool:
@@ -125,5 +127,6 @@ class ChangeSet:
             "bump": self.bump.value,
             "breaking": self.breaking,
             "unknown": self.unknown,
+            "warnings": list(self.warnings),
             "changes": [c.to_json() for c in self.changes],
         }

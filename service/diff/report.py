@@ -31,6 +31,7 @@ def report(changes: ChangeSet, perspective: str = "reader") -> dict[str, Any]:
         "bump": bump_for(changes, perspective).value,
         "breaking": decision.breaking,
         "unknown": decision.unknown,
+        "warnings": list(changes.warnings),
         "changes": [c.to_json() for c in changes.changes],
     }
 
@@ -82,6 +83,7 @@ def render_text(
         return f"\x1b[{_COLOURS[verdict]}m{text}\x1b[0m" if color else text
 
     lines = [_summary(data, perspective)]
+    lines += [paint(f"warning: {w}", "unknown") for w in data.get("warnings") or ()]
     for table, items in _by_table(data, perspective).items():
         lines.append("")
         lines.append(f"{table}")
@@ -115,6 +117,9 @@ def render_markdown(
     kept and a line says how many more the JSON report holds.
     """
     lines = [f"### Schema changes: **{data['bump']}** bump", "", _summary(data, perspective), ""]
+    warnings = list(data.get("warnings") or ())
+    if warnings:
+        lines += [f"> warning: {w}" for w in warnings] + [""]
     changes = list(data["changes"])
     if len(changes) > max_rows:
         ranked = sorted(

@@ -187,6 +187,8 @@ class Schema:
 
     dialect: str
     tables: tuple[Table, ...] = ()
+    #: What the reader read past (a constraint on a column the table lacks), `line N: ...`.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __iter__(self) -> Iterator[Table]:
         return iter(self.tables)
