@@ -28,6 +28,8 @@ UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
 
 
 _COLUMN_FIELDS = ("name", "type", "nullable", "default", "comment", "position")
+# Fields DDL never sets (contract terms), left at their defaults by the fast constructor.
+_CONTRACT_FIELDS = ("enum", "deprecated", "quality")
 
 
 def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
@@ -37,13 +39,14 @@ def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
     directly (which is what it does, through object.__setattr__); if the model grows a
     field, fall back to the constructor.
     """
-    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS:
+    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS + _CONTRACT_FIELDS:
         return lambda name, ctype, nullable, position: Column(
             name, ctype, nullable, None, None, position
         )
     s_name, s_type, s_null, s_default, s_comment, s_pos = (
         getattr(Column, n).__set__ for n in _COLUMN_FIELDS
     )
+    s_enum, s_deprecated, s_quality = (getattr(Column, n).__set__ for n in _CONTRACT_FIELDS)
     new = object.__new__
 
     def plain(name: str, ctype: ColumnType, nullable: bool, position: int) -> Column:
@@ -54,6 +57,9 @@ def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
         s_default(col, None)
         s_comment(col, None)
         s_pos(col, position)
+        s_enum(col, ())
+        s_deprecated(col, False)
+        s_quality(col, ())
         return col
 
     return plain

@@ -45,7 +45,7 @@ def test_a_version_is_shown_as_ddl_and_json(org: Org) -> None:
     body = org.get("consumer", "/products/sales.orders/versions/1.0.0").json()
     assert body["schema"]["tables"][0]["name"] == "shop.orders"
     assert body["ddl"].startswith("CREATE TABLE shop.orders")
-    assert "amount DECIMAL(10, 2) NOT NULL" in body["ddl"]
+    assert "amount NUMERIC(10,2) NOT NULL" in body["ddl"]
 
 
 def test_subscribing_with_sql_records_the_columns_the_query_reads(org: Org) -> None:
