@@ -101,6 +101,8 @@ def compare_quality(old: QualityRule, new: QualityRule) -> Move:
 
 def describe_rule(rule: QualityRule) -> str:
     """A rule as the change report shows it: its label and what it accepts."""
+    if rule.shown:
+        return rule.shown
     parts = [rule.label]
     if rule.allowed is not None:
         parts.append(" or ".join(_interval(b) for b in rule.allowed))

@@ -103,6 +103,8 @@ class QualityRule:
     invalid_values: frozenset[str] | None = None
     severity: str | None = None
     notes: str = ""
+    #: How the rule is shown when not as its label and accepted values (options as written).
+    shown: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,12 @@ from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
-from service.schema.odcs_terms import enum_values, quality_rules, service_levels
+from service.schema.odcs_terms import (
+    enum_values,
+    quality_rules,
+    service_levels,
+    value_constraints,
+)
 from service.schema.tokens import build_type
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
@@ -274,7 +279,7 @@ class _ContractReader:
                     position=i,
                     enum=enum_values(prop),
                     deprecated=bool(prop.get("deprecated")),
-                    quality=quality_rules(prop.get("quality")),
+                    quality=value_constraints(prop) + quality_rules(prop.get("quality")),
                 )
             )
         fks.update(self._table_relationships(obj))

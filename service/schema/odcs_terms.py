@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from service.schema.model import Bound, QualityRule, ServiceLevel
@@ -119,6 +120,76 @@ def quality_rules(items: Sequence[Mapping[str, Any]] | None) -> tuple[QualityRul
             )
         rules.append(rule)
     return tuple(rules)
+
+
+def _point(value: Any) -> float | None:
+    """A bound as a number: numbers as they are, ISO dates and timestamps on one time line."""
+    if _numeric(value):
+        return float(value)
+    if isinstance(value, str):
+        for parse in (datetime.fromisoformat, date.fromisoformat):
+            try:
+                moment = parse(value)
+            except ValueError:
+                continue
+            if isinstance(moment, datetime):
+                return moment.timestamp() if moment.tzinfo else moment.toordinal() * 86400.0
+            return moment.toordinal() * 86400.0
+    return None
+
+
+def _range(options: Mapping[str, Any], label: str, low: str, high: str) -> QualityRule | None:
+    """A `logicalTypeOptions` range (`low`/`exclusive<Low>`, `high`/...) as a rule on values.
+
+    `low` and `high` name the inclusive bounds; ODCS names the exclusive ones
+    `exclusiveMinimum`/`exclusiveMaximum` (for a range of values only).
+    """
+    exclusive = {"minimum": "exclusiveMinimum", "maximum": "exclusiveMaximum"}
+    keys = [k for k in (low, high, exclusive.get(low, ""), exclusive.get(high, "")) if k]
+    present = [k for k in keys if k in options]
+    if not present:
+        return None
+    points = {k: _point(options[k]) for k in present}
+    shown = ", ".join(f"{k} {_text(options[k])}" for k in present)
+    key = f"logicalTypeOptions:{label}"
+    if any(v is None for v in points.values()):
+        text = _text({k: options[k] for k in present})
+        return QualityRule(key, label, label, expected=text, shown=shown)
+    lo, lo_closed, hi, hi_closed = -INF, True, INF, True
+    for option, value in points.items():
+        v = float(value or 0.0)
+        if option in (low, exclusive.get(low)):
+            closed = option == low
+            if v > lo or (v == lo and not closed):
+                lo, lo_closed = v, closed
+        else:
+            closed = option == high
+            if v < hi or (v == hi and not closed):
+                hi, hi_closed = v, closed
+    bound = Bound(lo, hi, lo_closed, hi_closed)
+    return QualityRule(key, label, label, allowed=(bound,), shown=shown)
+
+
+def value_constraints(prop: Mapping[str, Any]) -> tuple[QualityRule, ...]:
+    """A property's `logicalTypeOptions` constraints as rules compared like quality rules:
+    value ranges, string minLength, array item counts, pattern and multipleOf.
+
+    (maxLength is the string type's length, compared as the type.)
+    """
+    options = prop.get("logicalTypeOptions")
+    if not isinstance(options, dict):
+        return ()
+    found = [
+        _range(options, "value range", "minimum", "maximum"),
+        _range(options, "minimum length", "minLength", ""),
+        _range(options, "item count", "minItems", "maxItems"),
+    ]
+    for word in ("pattern", "multipleOf"):
+        if word in options:
+            text = _text(options[word])
+            key = f"logicalTypeOptions:{word}"
+            found.append(QualityRule(key, word, word, expected=text, shown=f"{word} {text}"))
+    return tuple(r for r in found if r is not None)
 
 
 def service_levels(

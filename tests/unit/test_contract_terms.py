@@ -84,3 +84,12 @@ def test_a_non_numeric_expected_value_compares_by_equality() -> None:
     )
     assert compare_quality(old, old) is Move.SAME
     assert compare_quality(old, new) is Move.CHANGED
+
+
+def test_the_tighter_of_minimum_and_exclusive_minimum_bounds_the_range() -> None:
+    from service.schema.model import Bound
+    from service.schema.odcs_terms import value_constraints
+
+    options = {"minimum": 0, "exclusiveMinimum": 0, "maximum": 10, "exclusiveMaximum": 12}
+    (rule,) = value_constraints({"logicalTypeOptions": options})
+    assert rule.allowed == (Bound(0, 10, lo_closed=False, hi_closed=True),)
