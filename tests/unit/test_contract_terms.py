@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from service.diff.terms import Move, compare_quality
 from service.schema.odcs import parse_contract
 from service.schema.odcs_terms import quality_rules
@@ -93,3 +96,43 @@ def test_the_tighter_of_minimum_and_exclusive_minimum_bounds_the_range() -> None
     options = {"minimum": 0, "exclusiveMinimum": 0, "maximum": 10, "exclusiveMaximum": 12}
     (rule,) = value_constraints({"logicalTypeOptions": options})
     assert rule.allowed == (Bound(0, 10, lo_closed=False, hi_closed=True),)
+
+
+OPERATORS = [
+    "mustBe",
+    "mustNotBe",
+    "mustBeGreaterThan",
+    "mustBeGreaterOrEqualTo",
+    "mustBeLessThan",
+    "mustBeLessOrEqualTo",
+    "mustBeBetween",
+    "mustNotBeBetween",
+]
+_REVERSED = {Move.TIGHTENED: Move.RELAXED, Move.RELAXED: Move.TIGHTENED}
+
+
+def _operand(op: str, a: int, b: int) -> object:
+    return sorted({a, b + a + 1}) if "Between" in op else a
+
+
+@given(
+    st.sampled_from(OPERATORS),
+    st.sampled_from(OPERATORS),
+    st.integers(-5, 5),
+    st.integers(0, 5),
+    st.integers(-5, 5),
+    st.integers(0, 5),
+)
+def test_a_rule_tightened_one_way_is_relaxed_the_other_way(
+    op1: str, op2: str, a1: int, b1: int, a2: int, b2: int
+) -> None:
+    old, new = quality_rules(
+        [
+            {"name": "r", "metric": "nullValues", op1: _operand(op1, a1, b1)},
+            {"name": "r", "metric": "nullValues", op2: _operand(op2, a2, b2)},
+        ]
+    )
+    forth, back = compare_quality(old, new), compare_quality(new, old)
+    assert back is _REVERSED.get(forth, forth)
+    if op1 == op2 and _operand(op1, a1, b1) == _operand(op2, a2, b2):
+        assert forth is Move.SAME
