@@ -20,12 +20,17 @@ from service.diff.rules import (
     STRICT_BREAKING,
     UNKNOWN_TYPE_CHANGE,
     Rule,
-    Shift,
-    compare_types,
 )
-from service.diff.terms import Move, compare_quality, compare_sla, describe_rule
+from service.diff.terms import (
+    Found,
+    allowed_value_changes,
+    enum_value_changes,
+    quality_changes,
+    sla_changes,
+)
+from service.diff.widening import Shift, compare_types
 from service.errors import InvalidInput
-from service.schema.model import Column, ForeignKey, QualityRule, Schema, Table, TypeFamily
+from service.schema.model import Column, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import sqlglot_dialect
 
 K = ChangeKind
@@ -301,104 +306,21 @@ class _Differ:
             yield self.emit(
                 K.COLUMN_COMMENT_CHANGED, table, col, old.comment, new.comment, position=pos
             )
-        yield from self.allowed_values(table, old, new)
+        found = allowed_value_changes(col, old.enum, new.enum)
         if new.deprecated and not old.deprecated:
-            yield self.emit(K.COLUMN_DEPRECATED, table, col, None, "deprecated", position=pos)
-        yield from self.quality(table, col, old.quality, new.quality, position=pos)
-
-    def allowed_values(self, table: str, old: Column, new: Column) -> Iterator[_Keyed]:
-        """A contract's `enum` on a column: values removed or added, or the constraint itself."""
-        pos, col = self.index[new.name], new.name
-        if set(old.enum) == set(new.enum):
-            return
-        if old.enum and new.enum:
-            removed = [v for v in old.enum if v not in new.enum]
-            added = [v for v in new.enum if v not in old.enum]
-            if removed:
-                gone = ", ".join(removed)
-                yield self.emit(K.ENUM_VALUES_REMOVED, table, col, gone, None, position=pos)
-            if added:
-                new_values = ", ".join(added)
-                yield self.emit(K.ENUM_VALUES_ADDED, table, col, None, new_values, position=pos)
-            return
-        # No enum before (any value) or after: the constraint itself came or went, as a CHECK.
-        kind = K.CHECK_ADDED if new.enum else K.CHECK_REMOVED
-        text = f"{col} IN ({', '.join(new.enum or old.enum)})"
-        yield self.emit(
-            kind,
-            table,
-            col,
-            None if new.enum else text,
-            text if new.enum else None,
-            position=pos,
-        )
-
-    def quality(
-        self,
-        table: str,
-        column: str | None,
-        old: tuple[QualityRule, ...],
-        new: tuple[QualityRule, ...],
-        *,
-        position: int = 0,
-    ) -> Iterator[_Keyed]:
-        """Quality rules added, removed, tightened, relaxed or changed (matched by key)."""
-        where = f"column {column} of {table}" if column else table
-
-        def about(rule: QualityRule) -> str:
-            return f"{rule.label} on {where}"
-
-        old_rules, new_rules = {r.key: r for r in old}, {r.key: r for r in new}
-        for key, rule in old_rules.items():
-            if key not in new_rules:
-                yield self.emit(
-                    K.QUALITY_RULE_REMOVED,
-                    table,
-                    column,
-                    describe_rule(rule),
-                    None,
-                    position=position,
-                    detail=about(rule),
-                )
-                continue
-            move = compare_quality(rule, new_rules[key])
-            if move is not Move.SAME:
-                yield self.emit(
-                    _QUALITY_KINDS[move],
-                    table,
-                    column,
-                    describe_rule(rule),
-                    describe_rule(new_rules[key]),
-                    position=position,
-                    detail=about(new_rules[key]),
-                )
-        for key, rule in new_rules.items():
-            if key not in old_rules:
-                yield self.emit(
-                    K.QUALITY_RULE_ADDED,
-                    table,
-                    column,
-                    None,
-                    describe_rule(rule),
-                    position=position,
-                    detail=about(rule),
-                )
+            found.append(Found(K.COLUMN_DEPRECATED, None, "deprecated"))
+        found += quality_changes(f"column {col} of {table}", old.quality, new.quality)
+        for f in found:
+            yield self.emit(f.kind, table, col, f.before, f.after, position=pos, detail=f.detail)
 
     def column_type(self, table: str, old: Column, new: Column) -> Iterator[_Keyed]:
         """The type change of one column, and enum members added or removed."""
         pos, col = self.index[new.name], new.name
         if old.type.family is TypeFamily.ENUM and new.type.family is TypeFamily.ENUM:
-            removed = [v for v in old.type.values if v not in new.type.values]
-            added = [v for v in new.type.values if v not in old.type.values]
-            if removed:
-                yield self.emit(
-                    K.ENUM_VALUES_REMOVED, table, col, ", ".join(removed), None, position=pos
-                )
-            if added:
-                yield self.emit(
-                    K.ENUM_VALUES_ADDED, table, col, None, ", ".join(added), position=pos
-                )
-            if removed or added:
+            members = enum_value_changes(old.type.values, new.type.values)
+            for f in members:
+                yield self.emit(f.kind, table, col, f.before, f.after, position=pos)
+            if members:
                 return
         result = compare_types(old.type, new.type, self.dialect)
         if result.shift is Shift.SAME:
@@ -488,10 +410,17 @@ class _Differ:
             yield self.emit(K.FOREIGN_KEY_ADDED, table, None, None, _fk(fk), columns=fk.columns)
         if old.comment != new.comment:
             yield self.emit(K.TABLE_COMMENT_CHANGED, table, None, old.comment, new.comment)
-        if new.deprecated and not old.deprecated:
-            yield self.emit(K.TABLE_DEPRECATED, table, None, None, "deprecated")
-        yield from self.quality(table, None, old.quality, new.quality)
-        yield from self.service_levels(table, old, new, to_new)
+        found = (
+            [Found(K.TABLE_DEPRECATED, None, "deprecated")]
+            if new.deprecated and not old.deprecated
+            else []
+        )
+        found += quality_changes(table, old.quality, new.quality)
+        found += sla_changes(old.slas, new.slas, to_new)
+        for f in found:
+            yield self.emit(
+                f.kind, table, None, f.before, f.after, detail=f.detail, columns=f.columns
+            )
         if cols(old.partition_by) != new.partition_by:
             yield self.emit(
                 K.PARTITIONING_CHANGED,
@@ -504,43 +433,6 @@ class _Differ:
             yield self.emit(
                 K.CLUSTERING_CHANGED, table, None, _keys(old.cluster_by), _keys(new.cluster_by)
             )
-
-    def service_levels(
-        self, table: str, old: Table, new: Table, to_new: Mapping[str, str]
-    ) -> Iterator[_Keyed]:
-        """SLAs promised, withdrawn, tightened, relaxed or changed (matched by property)."""
-        old_levels = {
-            (s.name.lower(), to_new.get(s.column, s.column) if s.column else None): s
-            for s in old.slas
-        }
-        new_levels = {s.key: s for s in new.slas}
-        for key, level in old_levels.items():
-            cols = (key[1],) if key[1] else ()
-            if key not in new_levels:
-                yield self.emit(K.SLA_REMOVED, table, None, str(level), None, columns=cols)
-                continue
-            move = compare_sla(level, new_levels[key])
-            if move in _SLA_KINDS:
-                after = str(new_levels[key])
-                yield self.emit(_SLA_KINDS[move], table, None, str(level), after, columns=cols)
-        for key, level in new_levels.items():
-            if key not in old_levels:
-                cols = (key[1],) if key[1] else ()
-                yield self.emit(K.SLA_ADDED, table, None, None, str(level), columns=cols)
-
-
-_QUALITY_KINDS = {
-    Move.TIGHTENED: K.QUALITY_RULE_TIGHTENED,
-    Move.RELAXED: K.QUALITY_RULE_RELAXED,
-    Move.CHANGED: K.QUALITY_RULE_CHANGED,
-    Move.NOTES: K.QUALITY_RULE_NOTES_CHANGED,
-}
-# An SLA whose value reads the same on one scale (24 h, 1 d) is no change to report.
-_SLA_KINDS = {
-    Move.TIGHTENED: K.SLA_TIGHTENED,
-    Move.RELAXED: K.SLA_RELAXED,
-    Move.CHANGED: K.SLA_CHANGED,
-}
 
 
 def _check_column_renames(

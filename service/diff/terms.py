@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from service.diff.model import ChangeKind
 from service.schema.model import Bound, QualityRule, ServiceLevel
+
+K = ChangeKind
 
 
 class Move(StrEnum):
@@ -175,3 +179,94 @@ def compare_sla(old: ServiceLevel, new: ServiceLevel) -> Move:
         return Move.NOTES
     stricter = b < a if prop in SMALLER_IS_STRICTER else b > a
     return Move.TIGHTENED if stricter else Move.RELAXED
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One change a term makes, before the engine places it in its table and column."""
+
+    kind: ChangeKind
+    before: str | None
+    after: str | None
+    detail: str = ""
+    columns: tuple[str, ...] | None = None
+
+
+def enum_value_changes(old: tuple[str, ...], new: tuple[str, ...]) -> list[Found]:
+    """Members removed, then members added (an ENUM type's, or a contract's `enum`)."""
+    removed = [v for v in old if v not in new]
+    added = [v for v in new if v not in old]
+    found = []
+    if removed:
+        found.append(Found(K.ENUM_VALUES_REMOVED, ", ".join(removed), None))
+    if added:
+        found.append(Found(K.ENUM_VALUES_ADDED, None, ", ".join(added)))
+    return found
+
+
+def allowed_value_changes(column: str, old: tuple[str, ...], new: tuple[str, ...]) -> list[Found]:
+    """A contract's `enum` on a column: a set, so another order is no change; an enum where
+    there was none (any value) or none where there was one is a CHECK added or removed."""
+    if set(old) == set(new):
+        return []
+    if old and new:
+        return enum_value_changes(old, new)
+    text = f"{column} IN ({', '.join(new or old)})"
+    return [Found(K.CHECK_ADDED, None, text) if new else Found(K.CHECK_REMOVED, text, None)]
+
+
+_QUALITY_KINDS: Mapping[Move, ChangeKind] = {
+    Move.TIGHTENED: K.QUALITY_RULE_TIGHTENED,
+    Move.RELAXED: K.QUALITY_RULE_RELAXED,
+    Move.CHANGED: K.QUALITY_RULE_CHANGED,
+    Move.NOTES: K.QUALITY_RULE_NOTES_CHANGED,
+}
+
+
+def quality_changes(
+    where: str, old: tuple[QualityRule, ...], new: tuple[QualityRule, ...]
+) -> Iterator[Found]:
+    """Quality rules removed, moved (tightened, relaxed, changed, notes) and added, by key."""
+    old_rules, new_rules = {r.key: r for r in old}, {r.key: r for r in new}
+    for key, rule in old_rules.items():
+        now = new_rules.get(key)
+        if now is None:
+            yield Found(
+                K.QUALITY_RULE_REMOVED, describe_rule(rule), None, f"{rule.label} on {where}"
+            )
+            continue
+        move = compare_quality(rule, now)
+        if move is not Move.SAME:
+            detail = f"{now.label} on {where}"
+            yield Found(_QUALITY_KINDS[move], describe_rule(rule), describe_rule(now), detail)
+    for key, rule in new_rules.items():
+        if key not in old_rules:
+            yield Found(K.QUALITY_RULE_ADDED, None, describe_rule(rule), f"{rule.label} on {where}")
+
+
+# An SLA whose value reads the same on one scale (24 h, 1 d) is no change to report.
+_SLA_KINDS: Mapping[Move, ChangeKind] = {
+    Move.TIGHTENED: K.SLA_TIGHTENED,
+    Move.RELAXED: K.SLA_RELAXED,
+    Move.CHANGED: K.SLA_CHANGED,
+}
+
+
+def sla_changes(
+    old: Iterable[ServiceLevel], new: Iterable[ServiceLevel], to_new: Mapping[str, str]
+) -> Iterator[Found]:
+    """SLAs withdrawn, moved and promised, matched by property and (renamed) column."""
+    old_levels = {
+        (s.name.lower(), to_new.get(s.column, s.column) if s.column else None): s for s in old
+    }
+    new_levels = {s.key: s for s in new}
+    for key, level in old_levels.items():
+        cols = (key[1],) if key[1] else ()
+        now = new_levels.get(key)
+        if now is None:
+            yield Found(K.SLA_REMOVED, str(level), None, columns=cols)
+        elif (kind := _SLA_KINDS.get(compare_sla(level, now))) is not None:
+            yield Found(kind, str(level), str(now), columns=cols)
+    for key, level in new_levels.items():
+        if key not in old_levels:
+            yield Found(K.SLA_ADDED, None, str(level), columns=(key[1],) if key[1] else ())
