@@ -149,6 +149,9 @@ class NoticeKind(StrEnum):
     MIGRATION = "migration"
     SUNSET = "sunset"
     RELEASED = "released"
+    REVIEW = "review"  # to owners and maintainers: a proposal awaits their decision
+    DECISION = "decision"  # to the proposer: approved, rejected or withdrawn (with the reason)
+    COMMENT = "comment"  # to the participants of a change request
 
 
 class NoticeState(StrEnum):
@@ -201,6 +204,7 @@ class Product:
     current_version: str
     created_at: datetime
     reminders: tuple[str, ...] = DEFAULT_REMINDERS
+    waive_notice_without_readers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,3 +246,16 @@ class ChangeRequest:
     acknowledged_by: tuple[str, ...]
     awaiting_acknowledgement: tuple[str, ...]
     source: str
+    decision_reason: str | None = None
+    waive_notice_without_readers: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment on a change request."""
+
+    id: int
+    change_request_id: int
+    author: str
+    body: str
+    created_at: datetime

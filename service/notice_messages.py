@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.message import AffectedChange, Kind, Message
-from service.domain import NoticeState, parse_duration
+from service.domain import NoticeState, State, parse_duration
 from service.store.tables import (
     ChangeRequestRow,
     NoticeRow,
@@ -21,6 +21,7 @@ from service.store.tables import (
 from service.usecases.notices import EMAIL, effective_at
 
 DELIVERY_FAILED = Kind.DELIVERY_FAILED.value
+_ANNOUNCING = frozenset({Kind.DEPRECATION.value, Kind.REMINDER.value})
 
 
 def _reader_columns(cr: ChangeRequestRow, email: str | None) -> list[str]:
@@ -83,6 +84,13 @@ def _failures(session: Session, cr: ChangeRequestRow) -> str:
     return "; ".join(f"{r.kind} notice to {r.recipient}: {r.last_error}" for r in rows)
 
 
+def _outcome(cr: ChangeRequestRow) -> str:
+    """What was decided, in the proposer's words: approved (scheduled or released), or the end."""
+    if cr.state in (State.APPROVED.value, State.SCHEDULED.value, State.RELEASED.value):
+        return "approved"
+    return cr.state
+
+
 def build_message(
     session: Session, row: NoticeRow, *, now: datetime, public_url: str, webhook_secret: str
 ) -> Message:
@@ -103,6 +111,12 @@ def build_message(
     sunset = old.sunset_at if old is not None and cr.released_at is not None else None
     if sunset is None and when is not None and cr.breaking:
         sunset = when + parse_duration(product.sunset_period, field="sunset_period")
+        if old is not None and old.sunset_at is not None:
+            sunset = max(sunset, old.sunset_at)
+    announcing = row.kind in _ANNOUNCING and cr.released_at is None and cr.breaking
+    if announcing and old is not None and sunset is not None:
+        # The date told to readers is kept on the version: it never moves earlier.
+        old.sunset_at = max(old.sunset_at, sunset) if old.sunset_at else sunset
     base = public_url.rstrip("/")
     channel_fields: dict[str, Any] = (
         {"recipient_email": row.recipient}
@@ -124,6 +138,10 @@ def build_message(
         effective_at=when if row.kind != "proposed" else None,
         sunset_at=sunset if row.kind != "proposed" else None,
         failure=_failures(session, cr) if row.kind == DELIVERY_FAILED else "",
+        note=row.note or "",
+        note_author=row.note_author or "",
+        outcome=_outcome(cr) if row.kind == Kind.DECISION.value else "",
+        change_request_url=f"{base}/change-requests/{cr.id}",
         **channel_fields,
     )
 

@@ -22,6 +22,7 @@ from service.api.routes import change_requests, lineage, misc, notices, products
 from service.api.schemas import ErrorOut
 from service.errors import (
     Conflict,
+    Gone,
     InvalidInput,
     InvalidTransition,
     NotAuthenticated,
@@ -42,13 +43,14 @@ STATUS: dict[type[StewardError], int] = {
     NotAuthorized: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     InvalidTransition: 409,
     InvalidInput: 422,
     SchemaParseError: 422,
 }
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 422)
+    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 410, 422)
 }
 
 
@@ -61,10 +63,14 @@ def status_for(error: StewardError) -> int:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The one error shape: `{"error": {"code", "message", "details"}}`."""
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else headers
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
@@ -72,7 +78,8 @@ def error_response(
 async def _steward_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StewardError)
     details = {k: v for k, v in exc.details.items() if v is not None}
-    return error_response(status_for(exc), exc.code, exc.message, details)
+    headers = exc.headers if isinstance(exc, Gone) else None
+    return error_response(status_for(exc), exc.code, exc.message, details, headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -51,6 +51,11 @@ class ProductIn(Strict):
     notice_period: str = "P14D"
     sunset_period: str = "P30D"
     require_distinct_approver: bool = False
+    waive_notice_without_readers: bool = Field(
+        default=False,
+        description="Let a breaking change that reaches no known reader take effect on approval "
+        "instead of waiting its notice period.",
+    )
     sql: Text | None = None
     reminders: list[str] = Field(
         default_factory=lambda: list(DEFAULT_REMINDERS),
@@ -78,6 +83,18 @@ class ChangeRequestIn(Strict):
     schema_: Text = Field(alias="schema")
     renames: dict[str, Text] | None = None
     summary: Text
+
+
+class DecisionIn(Strict):
+    """An optional reason given with approve, reject or withdraw (kept, audited, told)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+
+class CommentIn(Strict):
+    """A comment on a change request."""
+
+    body: Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 class DiffIn(Strict):
@@ -132,6 +149,7 @@ class ProductOut(Out):
     current_version: str
     created_at: datetime
     reminders: list[str]
+    waive_notice_without_readers: bool
 
 
 class VersionOut(Out):
@@ -188,6 +206,18 @@ class ChangeRequestOut(Out):
     earliest_effective_at: datetime | None
     acknowledged_by: list[str]
     awaiting_acknowledgement: list[str]
+    decision_reason: str | None
+    waive_notice_without_readers: bool
+
+
+class CommentOut(Out):
+    """A comment on a change request."""
+
+    id: int
+    change_request_id: int
+    author: str
+    body: str
+    created_at: datetime
 
 
 class AuditOut(Out):

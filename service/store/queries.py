@@ -157,11 +157,24 @@ def subscription_reads(
     return [(i, e, frozenset(c) if c else None, bool(a)) for i, e, c, a in rows]
 
 
-def open_change_request(session: Session, product_id: int) -> ChangeRequestRow | None:
-    """The product's open change request, if any."""
+def open_change_request(
+    session: Session, product_id: int, *, breaking: bool = True
+) -> ChangeRequestRow | None:
+    """The product's open breaking (or, with `breaking=False`, compatible) change request."""
+    slot = ChangeRequestRow.open_product_id if breaking else ChangeRequestRow.compatible_product_id
+    return session.scalars(select(ChangeRequestRow).where(slot == product_id)).first()
+
+
+def open_change_requests(session: Session, product_id: int) -> Sequence[ChangeRequestRow]:
+    """Every open change request of a product (at most one breaking and one compatible)."""
     return session.scalars(
-        select(ChangeRequestRow).where(ChangeRequestRow.open_product_id == product_id)
-    ).first()
+        select(ChangeRequestRow)
+        .where(
+            (ChangeRequestRow.open_product_id == product_id)
+            | (ChangeRequestRow.compatible_product_id == product_id)
+        )
+        .order_by(ChangeRequestRow.id)
+    ).all()
 
 
 def change_request_row(session: Session, cr_id: int) -> ChangeRequestRow:
@@ -249,6 +262,7 @@ def to_product(row: ProductRow, current: VersionRow | str) -> Product:
         current_version=current if isinstance(current, str) else current.version,
         created_at=row.created_at,
         reminders=tuple(row.reminders),
+        waive_notice_without_readers=row.waive_notice_without_readers,
     )
 
 
@@ -296,4 +310,6 @@ def to_change_request(
         acknowledged_by=acknowledged_by,
         awaiting_acknowledgement=awaiting,
         source=row.source,
+        decision_reason=row.decision_reason,
+        waive_notice_without_readers=row.product.waive_notice_without_readers,
     )

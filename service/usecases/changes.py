@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.diff import diff_schemas, is_blocking
 from service.diff.model import ChangeSet
 from service.diff.report import report
-from service.domain import OPEN_STATES, ChangeRequest, Principal, SemVer, State
+from service.domain import OPEN_STATES, ChangeRequest, NoticeKind, Principal, Role, SemVer, State
 from service.errors import Conflict, InvalidInput
 from service.schema import parse_schema
 from service.schema.model import Schema
@@ -29,13 +29,19 @@ from service.usecases.notices import (
     publish,
     write_notices,
 )
+from service.usecases.participants import tell_deciders, tell_proposer
 from service.workflow import (
+    OWNER,
     PROPOSER,
     SYSTEM,
     Action,
+    ChangeKey,
+    Rediff,
     authorize,
     check_distinct_approver,
     may_release,
+    rediff_outcome,
+    stuck_approval,
     transition,
 )
 
@@ -58,7 +64,6 @@ def propose(
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
-    _refuse_second_open(session, row)
     current = q.current_version_row(session, row.id)
     old = stored_schema(current.source, row.dialect)
     new = parse_schema(
@@ -72,16 +77,19 @@ def propose(
     lineage = lineage_impact(changes, old, row.name) if lineage_impact else None
     impact = compute_impact(changes, old, subs, _downstream(session, row), lineage)
     bump = data["bump"]
+    breaking = is_blocking(changes)
+    _refuse_second_open(session, row, breaking=breaking)
     cr = ChangeRequestRow(
         product_id=row.id,
-        open_product_id=row.id,
+        open_product_id=row.id if breaking else None,
+        compatible_product_id=None if breaking else row.id,
         state=State.PROPOSED.value,
         summary=summary,
         source=schema,
         schema_json=new.to_json(),
         renames=renames or {},
         bump=bump,
-        breaking=is_blocking(changes),
+        breaking=breaking,
         changes=data["changes"],
         impact=impact,
         base_version=current.version,
@@ -95,6 +103,7 @@ def propose(
     except IntegrityError as exc:
         raise Conflict(f"product {row.name!r} already has an open change request") from exc
     write_notices(session, cr, "proposed", now)
+    tell_deciders(session, cr, proposer, now)
     q.audit(
         session,
         actor=proposer,
@@ -108,14 +117,17 @@ def propose(
     return view(session, cr, now)
 
 
-def _refuse_second_open(session: Session, product: ProductRow) -> None:
-    existing = q.open_change_request(session, product.id)
+def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool) -> None:
+    """One open breaking and one open compatible change request per product, not two of a kind."""
+    existing = q.open_change_request(session, product.id, breaking=breaking)
     if existing is not None:
+        kind = "breaking" if breaking else "compatible"
         raise Conflict(
-            f"product {product.name!r} already has an open change request: #{existing.id} "
-            f"({existing.state})",
+            f"product {product.name!r} already has an open {kind} change request: "
+            f"#{existing.id} ({existing.state})",
             open_change_request=existing.id,
             state=existing.state,
+            breaking=breaking,
         )
 
 
@@ -166,17 +178,36 @@ def _save(session: Session, cr: ChangeRequestRow) -> None:
         ) from exc
 
 
-def approve(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def approve(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Approve: compatible changes are released at once, breaking ones scheduled with notices."""
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor)
     before = cr.state
-    cr.state = transition(State(cr.state), Action.APPROVE, _roles(product, cr, me)).value
-    check_distinct_approver(
-        required=product.require_distinct_approver, proposer_id=cr.proposer_id, approver_id=me.id
+    roles = _roles(product, cr, me)
+    owner_ids = {m.principal_id for m in product.members if m.role == Role.OWNER.value}
+    stuck = stuck_approval(
+        required=product.require_distinct_approver, owner_ids=owner_ids, proposer_id=cr.proposer_id
     )
+    as_admin = stuck and me.is_admin and me.id != cr.proposer_id
+    if as_admin:
+        if not reason:
+            raise InvalidInput(
+                "an admin approving in place of the only owner must give a reason",
+                field="reason",
+            )
+        roles.add(OWNER)
+    cr.state = transition(State(cr.state), Action.APPROVE, roles).value
+    if not as_admin:
+        check_distinct_approver(
+            required=product.require_distinct_approver,
+            proposer_id=cr.proposer_id,
+            approver_id=me.id,
+        )
     cr.approver_id = me.id
     cr.decided_at = now
+    cr.decision_reason = reason
     _save(session, cr)
     if cr.breaking:
         cr.state = transition(State(cr.state), Action.SCHEDULE, {SYSTEM}).value
@@ -186,34 +217,64 @@ def approve(session: Session, *, actor: Principal, cr_id: int, now: datetime) ->
         cr.state = transition(State(cr.state), Action.RELEASE, {SYSTEM}).value
         publish(session, product, cr, now)
     _save(session, cr)
-    _audit_transition(session, me, cr, before, "approve", now)
+    tell_proposer(session, cr, me, reason, now)
+    action = "approve_as_admin" if as_admin else "approve"
+    _audit_transition(session, me, cr, before, action, now, reason)
+    if not cr.breaking:
+        rediff_open(session, product, cr, now)
     return view(session, cr, now)
 
 
-def reject(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def reject(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Reject a proposal (owners only); the product is open for proposals again."""
-    return _close(session, actor, cr_id, Action.REJECT, now)
+    return _close(session, actor, cr_id, Action.REJECT, now, reason)
 
 
-def withdraw(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def withdraw(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner)."""
-    return _close(session, actor, cr_id, Action.WITHDRAW, now)
+    return _close(session, actor, cr_id, Action.WITHDRAW, now, reason)
 
 
 def _close(
-    session: Session, actor: Principal, cr_id: int, action: Action, now: datetime
+    session: Session,
+    actor: Principal,
+    cr_id: int,
+    action: Action,
+    now: datetime,
+    reason: str | None,
 ) -> ChangeRequest:
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor)
     before = cr.state
     cr.state = transition(State(cr.state), action, _roles(product, cr, me)).value
-    cr.open_product_id = None
-    cr.decided_at = cr.decided_at or now
-    if before == State.SCHEDULED:
-        q.current_version_row(session, product.id).deprecated_at = None
+    _end(session, product, cr, before, reason, now)
     _save(session, cr)
-    _audit_transition(session, me, cr, before, action.value, now)
+    tell_proposer(session, cr, me, reason, now)
+    _audit_transition(session, me, cr, before, action.value, now, reason)
     return view(session, cr, now)
+
+
+def _end(
+    session: Session,
+    product: ProductRow,
+    cr: ChangeRequestRow,
+    before: str,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Free the change request's slot; a scheduled one takes back its deprecation and dates."""
+    cr.open_product_id = None
+    cr.compatible_product_id = None
+    cr.decided_at = cr.decided_at or now
+    cr.decision_reason = reason
+    if before == State.SCHEDULED:
+        current = q.current_version_row(session, product.id)
+        current.deprecated_at = None
+        current.sunset_at = None  # the announced retirement is called off (later, not earlier)
 
 
 def release(
@@ -225,13 +286,113 @@ def release(
     roles = _roles(product, cr, me) if me else {SYSTEM}
     before = cr.state
     target = transition(State(cr.state), Action.RELEASE, roles)
-    when, all_acked = effective_at(session, cr, product, now)
-    may_release(roles=roles, effective_at=when, all_acknowledged=all_acked, now=now)
+    when, early = effective_at(session, cr, product, now)
+    may_release(roles=roles, effective_at=when, early=early, now=now)
     cr.state = target.value
     publish(session, product, cr, now)
     _save(session, cr)
     _audit_transition(session, me, cr, before, "release", now)
+    rediff_open(session, product, cr, now)
     return view(session, cr, now)
+
+
+def _keys(changes: list[dict[str, Any]]) -> frozenset[ChangeKey]:
+    """The breaking changes of a stored change list, as comparable keys."""
+    return frozenset(
+        (str(c.get("kind")), str(c.get("table")), tuple(c.get("columns") or ()))
+        for c in changes
+        if c.get("verdict") != "compatible"
+    )
+
+
+def rediff_open(
+    session: Session, product: ProductRow, released: ChangeRequestRow, now: datetime
+) -> None:
+    """Re-diff every other open change request of the product against the version just released.
+
+    A scheduled change keeps its announced breaking changes and dates; if the re-diff adds a
+    breaking change it goes back for a new approval (and later a new deprecation notice).
+    A proposal whose schema became the current one is withdrawn, saying why.
+    """
+    current = q.current_version_row(session, product.id)
+    old = stored_schema(current.source, product.dialect)
+    previous = q.version_rows(session, product.id)
+    for cr in q.open_change_requests(session, product.id):
+        if cr.id == released.id:
+            continue
+        changes = diff_schemas(
+            old, stored_schema(cr.source, product.dialect), renames=cr.renames or {}
+        )
+        data = report(changes)
+        before = cr.state
+        outcome = rediff_outcome(
+            State(cr.state),
+            changed=bool(changes.changes),
+            announced=_keys(cr.changes),
+            breaking=_keys(data["changes"]),
+        )
+        if outcome is Rediff.SUPERSEDED:
+            cr.state = transition(State(cr.state), Action.WITHDRAW, {SYSTEM}).value
+            _end(
+                session,
+                product,
+                cr,
+                before,
+                f"superseded: #{released.id} released {current.version}, whose schema is this one",
+                now,
+            )
+            _save(session, cr)
+            _audit_transition(session, None, cr, before, "withdraw", now, cr.decision_reason)
+            continue
+        scheduled = State(cr.state) is State.SCHEDULED
+        breaking = is_blocking(changes) or scheduled  # announced breaking changes stay announced
+        impact = compute_impact(
+            changes,
+            old,
+            q.subscription_reads(session, product.id),
+            _downstream(session, product),
+            cr.impact.get("lineage"),
+        )
+        bump = "major" if breaking else data["bump"]
+        cr.changes = data["changes"]
+        cr.impact = impact
+        cr.bump = bump
+        cr.breaking = breaking
+        cr.base_version = current.version
+        cr.target_version = str(SemVer.parse(current.version).bump(bump))
+        cr.open_product_id = product.id if breaking else None
+        cr.compatible_product_id = None if breaking else product.id
+        if outcome is Rediff.REAPPROVE:
+            cr.state = transition(State(cr.state), Action.REOPEN, {SYSTEM}).value
+            cr.approver_id = None
+            cr.decided_at = None
+        elif scheduled:
+            # The version just released is the one the scheduled change now replaces: it is
+            # deprecated at once and keeps any retirement date already announced.
+            current.deprecated_at = now
+            announced = previous[-2].sunset_at if len(previous) > 1 else None
+            if announced is not None and announced > now:
+                current.sunset_at = announced
+        _save(session, cr)
+        q.audit(
+            session,
+            actor=None,
+            action="change_request.rediff",
+            entity="change_request",
+            entity_id=cr.id,
+            product_id=product.id,
+            now=now,
+            before={"state": before},
+            after={
+                "state": cr.state,
+                "base_version": cr.base_version,
+                "target_version": cr.target_version,
+                "released": released.id,
+            },
+        )
+        if outcome is Rediff.REAPPROVE:
+            write_notices(session, cr, NoticeKind.PROPOSED.value, now)
+            tell_deciders(session, cr, None, now)
 
 
 def acknowledge(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
@@ -258,7 +419,13 @@ def _audit_transition(
     before: str,
     action: str,
     now: datetime,
+    reason: str | None = None,
 ) -> None:
+    after: dict[str, Any] = {"state": cr.state}
+    if cr.state == State.RELEASED:
+        after["released_version"] = cr.target_version
+    if reason:
+        after["reason"] = reason
     q.audit(
         session,
         actor=actor,
@@ -268,9 +435,7 @@ def _audit_transition(
         product_id=cr.product_id,
         now=now,
         before={"state": before},
-        after={"state": cr.state, "released_version": cr.target_version}
-        if cr.state == State.RELEASED
-        else {"state": cr.state},
+        after=after,
     )
 
 

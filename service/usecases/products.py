@@ -47,6 +47,7 @@ def register_product(
     limits: Limits,
     now: datetime,
     reminders: list[str] | tuple[str, ...] = DEFAULT_REMINDERS,
+    waive_notice_without_readers: bool = False,
 ) -> Product:
     """Register a product at version 1.0.0 (admins only); a name already taken is a Conflict."""
     authorize("register_product", {ADMIN} if actor.is_admin else set())
@@ -72,6 +73,7 @@ def register_product(
         require_distinct_approver=require_distinct_approver,
         defining_sql=sql,
         reminders=list(reminders),
+        waive_notice_without_readers=waive_notice_without_readers,
         created_at=now,
     )
     seen: set[int] = set()
@@ -135,6 +137,7 @@ def _product_json(product: Product) -> dict[str, Any]:
         "sunset_period": product.sunset_period,
         "require_distinct_approver": product.require_distinct_approver,
         "reminders": list(product.reminders),
+        "waive_notice_without_readers": product.waive_notice_without_readers,
         "version": product.current_version,
     }
 

@@ -6,13 +6,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from sqlalchemy.orm import Session
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import ChangeRequestIn, ChangeRequestOut, Id
+from service.api.schemas import (
+    ChangeRequestIn,
+    ChangeRequestOut,
+    CommentIn,
+    CommentOut,
+    DecisionIn,
+    Id,
+)
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
+from service.usecases import comments
 
 router = APIRouter(tags=["change requests"])
 
@@ -43,27 +51,51 @@ def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> Change
     return _out(cr)
 
 
-def _act(ctx: Ctx, operation: Operation, actor: Principal, cr_id: int) -> ChangeRequestOut:
+def _act(
+    ctx: Ctx, operation: Operation, actor: Principal, cr_id: int, **extra: str | None
+) -> ChangeRequestOut:
     with ctx.db.writing() as session:
-        return _out(operation(session, actor=actor, cr_id=cr_id, now=ctx.clock()))
+        return _out(operation(session, actor=actor, cr_id=cr_id, now=ctx.clock(), **extra))
+
+
+Decision = Annotated[DecisionIn | None, Body()]
 
 
 @router.post("/change-requests/{cr_id}/approve", response_model=ChangeRequestOut)
-def approve(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Approve (owners): compatible changes are released at once, breaking ones scheduled."""
-    return _act(ctx, uc.approve, actor, cr_id)
+def approve(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Approve (owners), optionally with a reason: compatible changes are released at once,
+    breaking ones scheduled."""
+    return _act(ctx, uc.approve, actor, cr_id, reason=body.reason if body else None)
 
 
 @router.post("/change-requests/{cr_id}/reject", response_model=ChangeRequestOut)
-def reject(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Reject a proposal (owners)."""
-    return _act(ctx, uc.reject, actor, cr_id)
+def reject(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Reject a proposal (owners), optionally with a reason."""
+    return _act(ctx, uc.reject, actor, cr_id, reason=body.reason if body else None)
 
 
 @router.post("/change-requests/{cr_id}/withdraw", response_model=ChangeRequestOut)
-def withdraw(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner)."""
-    return _act(ctx, uc.withdraw, actor, cr_id)
+def withdraw(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner),
+    optionally with a reason."""
+    return _act(ctx, uc.withdraw, actor, cr_id, reason=body.reason if body else None)
+
+
+@router.post("/change-requests/{cr_id}/comments", status_code=201, response_model=CommentOut)
+def add_comment(cr_id: Id, body: CommentIn, ctx: Ctx, actor: Caller) -> CommentOut:
+    """Comment on a change request (anyone signed in); its participants are told."""
+    with ctx.db.writing() as session:
+        found = comments.add_comment(
+            session, actor=actor, cr_id=cr_id, body=body.body, now=ctx.clock()
+        )
+    return CommentOut.model_validate(found)
+
+
+@router.get("/change-requests/{cr_id}/comments", response_model=list[CommentOut])
+def list_comments(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[CommentOut]:
+    """A change request's comments, oldest first."""
+    with ctx.db.reading() as session:
+        return [CommentOut.model_validate(c) for c in comments.list_comments(session, cr_id)]
 
 
 @router.post("/change-requests/{cr_id}/acknowledge", response_model=ChangeRequestOut)

@@ -6,10 +6,12 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Response
 
-from service.api.deprecation import deprecation_headers
+from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Ctx
 from service.api.schemas import ProductIn, ProductOut, VersionDetailOut, VersionOut
+from service.errors import Gone
 from service.usecases import products as uc
+from service.workflow import retired
 
 router = APIRouter(tags=["products"])
 
@@ -32,6 +34,7 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
             require_distinct_approver=body.require_distinct_approver,
             sql=body.sql,
             reminders=body.reminders,
+            waive_notice_without_readers=body.waive_notice_without_readers,
             limits=ctx.limits,
             now=ctx.clock(),
         )
@@ -70,8 +73,20 @@ def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
 def get_version(
     name: str, version: str, ctx: Ctx, _actor: Caller, response: Response
 ) -> VersionDetailOut:
-    """One version (or `current`): its schema as JSON and as DDL in the product's dialect."""
+    """One version (or `current`): its schema as JSON and as DDL in the product's dialect;
+    410 Gone with the successor's link once its sunset has passed."""
     with ctx.db.reading() as session:
         found, ddl = uc.get_version(session, name, version)
-        response.headers.update(deprecation_headers(name, found, uc.list_versions(session, name)))
+        versions = uc.list_versions(session, name)
+        headers = deprecation_headers(name, found, versions)
+    if retired(found.sunset_at, ctx.clock()):
+        raise Gone(
+            f"version {found.version} of {name!r} was retired at its sunset",
+            headers=headers,
+            product=name,
+            version=found.version,
+            sunset_at=found.sunset_at.isoformat() if found.sunset_at else None,
+            successor=successor_url(name, found, versions),
+        )
+    response.headers.update(headers)
     return VersionDetailOut.model_validate({**asdict(found), "ddl": ddl})
