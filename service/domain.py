@@ -205,6 +205,31 @@ class Product:
     created_at: datetime
     reminders: tuple[str, ...] = DEFAULT_REMINDERS
     waive_notice_without_readers: bool = False
+    slas: tuple[tuple[str, str], ...] = ()  # (name, promise) pairs, e.g. ("freshness", "PT1H")
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The current principal's own view: who they are and what they hold."""
+
+    email: str
+    name: str | None
+    is_admin: bool
+    owner_of: tuple[str, ...]
+    maintainer_of: tuple[str, ...]
+    subscribed_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as its holder sees it: never the secret, only when it was made and ends."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,6 +153,21 @@ def stuck_approval(*, required: bool, owner_ids: Collection[int], proposer_id: i
     return required and set(owner_ids) <= {proposer_id}
 
 
+def check_period_edit(*, field: str, old: timedelta, new: timedelta, scheduled: bool) -> None:
+    """Refuse shortening a period while a breaking change is scheduled: its announced dates
+    would move earlier. Lengthening is fine (dates only move later).
+
+    >>> from datetime import timedelta
+    >>> check_period_edit(field="notice_period", old=timedelta(1), new=timedelta(2), scheduled=True)
+    """
+    if scheduled and new < old:
+        raise InvalidTransition(
+            f"{field} cannot be shortened while a breaking change is scheduled: "
+            "announced dates never move earlier",
+            field=field,
+        )
+
+
 def release_early(*, known_readers: int, awaiting: int, waived: bool) -> bool:
     """Whether a breaking change may take effect before its notice period has passed.
 

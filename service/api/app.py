@@ -18,7 +18,15 @@ from starlette.exceptions import HTTPException
 
 from service import __version__
 from service.api.deps import Context, utc_now
-from service.api.routes import change_requests, lineage, misc, notices, products, subscriptions
+from service.api.routes import (
+    change_requests,
+    lineage,
+    me,
+    misc,
+    notices,
+    products,
+    subscriptions,
+)
 from service.api.schemas import ErrorOut
 from service.errors import (
     Conflict,
@@ -157,6 +165,6 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    for module in (products, subscriptions, change_requests, notices, lineage, misc):
+    for module in (products, subscriptions, change_requests, notices, lineage, misc, me):
         app.include_router(module.router)
     return app

@@ -49,7 +49,7 @@ def caller(
 ) -> Principal:
     """The principal holding the request's bearer token (401 without a valid one)."""
     with ctx.db.reading() as session:
-        return authenticate(session, credentials.credentials if credentials else None)
+        return authenticate(session, credentials.credentials if credentials else None, ctx.clock())
 
 
 Ctx = Annotated[Context, Depends(context)]

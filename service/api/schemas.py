@@ -67,6 +67,40 @@ class ProductIn(Strict):
     _check_reminders = field_validator("reminders")(_reminders)
 
 
+class ProductPatch(Strict):
+    """Change a product: only the fields given change."""
+
+    description: str | None = None
+    owners: list[Email] | None = Field(default=None, min_length=1)
+    maintainers: list[Email] | None = None
+    notice_period: str | None = None
+    sunset_period: str | None = None
+    reminders: list[str] | None = Field(default=None, max_length=MAX_REMINDERS)
+    require_distinct_approver: bool | None = None
+    waive_notice_without_readers: bool | None = None
+    slas: (
+        dict[
+            Annotated[str, Field(min_length=1, max_length=100)],
+            Annotated[str, Field(max_length=500)],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=50,
+        description='Service levels promised, by name, e.g. {"freshness": "PT1H"}.',
+    )
+
+    @field_validator("notice_period", "sunset_period")
+    @classmethod
+    def _check_period(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
+
+    @field_validator("reminders")
+    @classmethod
+    def _check_reminder_list(cls, value: list[str] | None) -> list[str] | None:
+        return _reminders(value) if value is not None else None
+
+
 class SubscriptionIn(Strict):
     """Subscribe: the columns read (or SQL, from which they are learnt), version, channels."""
 
@@ -150,6 +184,12 @@ class ProductOut(Out):
     created_at: datetime
     reminders: list[str]
     waive_notice_without_readers: bool
+    slas: dict[str, str]
+
+    @field_validator("slas", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        return dict(value) if isinstance(value, tuple) else value
 
 
 class VersionOut(Out):
@@ -239,3 +279,25 @@ class LineageOut(Out):
     id: int
     kind: str
     name: str | None
+
+
+class MeOut(Out):
+    """The current principal."""
+
+    email: str
+    name: str | None
+    is_admin: bool
+    owner_of: list[str]
+    maintainer_of: list[str]
+    subscribed_to: list[str]
+
+
+class TokenOut(Out):
+    """A token's record (never its secret)."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None

@@ -38,13 +38,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def principal_for_token(session: Session, token: str) -> PrincipalRow | None:
-    """The principal holding this (unrevoked) token, or None."""
-    row = session.scalars(
+def token_row(session: Session, token: str) -> TokenRow | None:
+    """The (unrevoked) token row of this bearer token, or None; expiry is the caller's check."""
+    return session.scalars(
         select(TokenRow).where(
             TokenRow.token_hash == hash_token(token), TokenRow.revoked_at.is_(None)
         )
     ).first()
+
+
+def principal_for_token(session: Session, token: str) -> PrincipalRow | None:
+    """The principal holding this (unrevoked) token, or None."""
+    row = token_row(session, token)
     return row.principal if row else None
 
 
@@ -263,6 +268,7 @@ def to_product(row: ProductRow, current: VersionRow | str) -> Product:
         created_at=row.created_at,
         reminders=tuple(row.reminders),
         waive_notice_without_readers=row.waive_notice_without_readers,
+        slas=tuple(sorted((str(k), str(v)) for k, v in (row.slas or {}).items())),
     )
 
 

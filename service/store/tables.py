@@ -110,6 +110,7 @@ class ProductRow(Base):
     waive_notice_without_readers: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    slas: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}", default=dict)
     created_at: Mapped[datetime]
     members: Mapped[list[MemberRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MemberRow.position"

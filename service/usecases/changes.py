@@ -205,7 +205,7 @@ def approve(
             proposer_id=cr.proposer_id,
             approver_id=me.id,
         )
-    cr.approver_id = me.id
+    cr.approver = me
     cr.decided_at = now
     cr.decision_reason = reason
     _save(session, cr)
@@ -364,7 +364,7 @@ def rediff_open(
         cr.compatible_product_id = None if breaking else product.id
         if outcome is Rediff.REAPPROVE:
             cr.state = transition(State(cr.state), Action.REOPEN, {SYSTEM}).value
-            cr.approver_id = None
+            cr.approver = None
             cr.decided_at = None
         elif scheduled:
             # The version just released is the one the scheduled change now replaces: it is

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlparse
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain import Principal, SemVer, Subscription
-from service.errors import InvalidInput, NotAuthorized, NotFound
+from service.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
 from service.usecases.common import Limits, actor_row, stored_schema
@@ -73,6 +74,17 @@ def subscribe(
         if (wanted.major, wanted.minor, wanted.patch) not in known:
             raise InvalidInput(f"product {product!r} has no version {version}", field="version")
     consumer = actor_row(session, actor)
+    asked = (read, sql, version, _channels(channels), all_changes)
+    mine = select(SubscriptionRow).where(
+        SubscriptionRow.product_id == row.id, SubscriptionRow.consumer_id == consumer.id
+    )
+    for existing in session.scalars(mine.order_by(SubscriptionRow.id)):
+        same = (existing.columns, existing.sql, existing.version, existing.channels)
+        if (*same, existing.all_changes) == asked:
+            raise Conflict(
+                f"you already have this subscription to {product!r}: #{existing.id}",
+                subscription=existing.id,
+            )
     sub = SubscriptionRow(
         product_id=row.id,
         consumer_id=consumer.id,

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Response
 
 from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Ctx
-from service.api.schemas import ProductIn, ProductOut, VersionDetailOut, VersionOut
+from service.api.schemas import (
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    VersionDetailOut,
+    VersionOut,
+)
 from service.errors import Gone
 from service.usecases import products as uc
 from service.workflow import retired
@@ -56,6 +62,26 @@ def get_product(name: str, ctx: Ctx, _actor: Caller) -> ProductOut:
     """One product."""
     with ctx.db.reading() as session:
         return ProductOut.model_validate(uc.get_product(session, name))
+
+
+@router.patch("/products/{name}", response_model=ProductOut)
+def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> ProductOut:
+    """Change a product's description, owners, maintainers, periods, reminders, flags or SLAs
+    (its owners and admins); audited. Periods are not shortened while a change is scheduled."""
+    edit = uc.ProductEdit(
+        description=body.description,
+        owners=tuple(body.owners) if body.owners is not None else None,
+        maintainers=tuple(body.maintainers) if body.maintainers is not None else None,
+        notice_period=body.notice_period,
+        sunset_period=body.sunset_period,
+        reminders=tuple(body.reminders) if body.reminders is not None else None,
+        require_distinct_approver=body.require_distinct_approver,
+        waive_notice_without_readers=body.waive_notice_without_readers,
+        slas=tuple(body.slas.items()) if body.slas is not None else None,
+    )
+    with ctx.db.writing() as session:
+        product = uc.edit_product(session, actor=actor, name=name, edit=edit, now=ctx.clock())
+    return ProductOut.model_validate(product)
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])

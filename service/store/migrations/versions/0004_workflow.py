@@ -1,5 +1,5 @@
 """Workflow: a compatible slot beside the breaking one, decision reasons, comments, the
-no-known-reader waiver, token expiry, a note (comment or reason) on notices.
+no-known-reader waiver, token expiry, a note (comment or reason) on notices, product SLAs.
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +44,7 @@ def upgrade() -> None:
                 nullable=False,
             )
         )
+        batch_op.add_column(sa.Column("slas", sa.JSON(), server_default="{}", nullable=False))
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("notices", schema=None) as batch_op:
@@ -87,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.drop_column("expires_at")
     with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_column("slas")
         batch_op.drop_column("waive_notice_without_readers")
     op.execute(
         "UPDATE change_requests SET open_product_id = compatible_product_id "

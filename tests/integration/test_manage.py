@@ -1,0 +1,145 @@
+"""Managing products, tokens and subscriptions through the API on SQLite and PostgreSQL:
+PATCH /products/{name}, GET /me, /tokens (list, revoke, expiry), duplicate subscriptions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from service.usecases.auth import create_token
+
+from .conftest import ORDERS_BREAKING, Clock, Org
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_owners_and_admins_edit_a_product_and_the_edit_is_audited(org: Org) -> None:
+    org.register()
+    body = {
+        "description": "Every order",
+        "owners": ["owner@example.com", "co-owner@example.com"],
+        "maintainers": [],
+        "notice_period": "P21D",
+        "reminders": ["P3D"],
+        "require_distinct_approver": True,
+        "waive_notice_without_readers": True,
+        "slas": {"freshness": "PT1H"},
+    }
+    edited = _ok(org.client.patch("/products/sales.orders", json=body, headers=org.h("owner")))
+    assert edited["owners"] == ["owner@example.com", "co-owner@example.com"]
+    assert (edited["maintainers"], edited["notice_period"], edited["reminders"]) == (
+        [],
+        "P21D",
+        ["P3D"],
+    )
+    assert edited["slas"] == {"freshness": "PT1H"} and edited["waive_notice_without_readers"]
+    assert _ok(org.get("consumer", "/products/sales.orders")) == edited
+    audit = _ok(org.get("admin", "/audit?product=sales.orders"))
+    entry = next(a for a in audit if a["action"] == "product.edit")
+    assert entry["before"]["notice_period"] == "P14D" and entry["after"]["notice_period"] == "P21D"
+    # The co-owner is an owner now; the former maintainer may no longer propose.
+    assert org.propose(ORDERS_BREAKING, who="maintainer").status_code == 403
+    admin = org.client.patch(
+        "/products/sales.orders", json={"description": "x"}, headers=org.h("admin")
+    )
+    assert admin.status_code == 200
+
+
+def test_only_owners_and_admins_edit_and_bad_edits_are_refused(org: Org) -> None:
+    org.register()
+    for who in ("maintainer", "consumer", "other_owner"):
+        response = org.client.patch(
+            "/products/sales.orders", json={"description": "x"}, headers=org.h(who)
+        )
+        assert response.status_code == 403, who
+    for bad in (
+        {"owners": []},
+        {"notice_period": "14 days"},
+        {"reminders": ["P1D", "P1D"]},
+        {"colour": "red"},
+    ):
+        response = org.client.patch("/products/sales.orders", json=bad, headers=org.h("owner"))
+        assert response.status_code == 422, bad
+    assert org.client.patch("/products/nope", json={}, headers=org.h("owner")).status_code == 404
+
+
+def test_a_period_is_not_shortened_while_a_breaking_change_is_scheduled(org: Org) -> None:
+    org.register()
+    cr = _ok(org.propose(ORDERS_BREAKING), 201)
+    _ok(org.post("owner", f"/change-requests/{cr['id']}/approve"))
+    shorter = org.client.patch(
+        "/products/sales.orders", json={"notice_period": "P1D"}, headers=org.h("owner")
+    )
+    assert shorter.status_code == 409
+    assert "never move earlier" in shorter.json()["error"]["message"]
+    longer = org.client.patch(
+        "/products/sales.orders", json={"notice_period": "P30D"}, headers=org.h("owner")
+    )
+    assert longer.status_code == 200
+
+
+def test_me_shows_the_callers_roles_and_subscriptions(org: Org) -> None:
+    org.register()
+    _ok(org.post("consumer", "/products/sales.orders/subscriptions", {}), 201)
+    assert _ok(org.get("owner", "/me"))["owner_of"] == ["sales.orders"]
+    assert _ok(org.get("maintainer", "/me"))["maintainer_of"] == ["sales.orders"]
+    me = _ok(org.get("consumer", "/me"))
+    assert (me["email"], me["is_admin"], me["subscribed_to"]) == (
+        "consumer@example.com",
+        False,
+        ["sales.orders"],
+    )
+    assert _ok(org.get("admin", "/me"))["is_admin"] is True
+    assert org.get(None, "/me").status_code == 401
+
+
+def test_tokens_are_listed_without_secrets_revoked_and_expire(
+    org: Org, app: FastAPI, clock: Clock
+) -> None:
+    with app.state.steward.db.writing() as session:
+        _, short = create_token(
+            session,
+            email="consumer@example.com",
+            now=clock(),
+            expires_at=clock() + timedelta(days=1),
+        )
+    mine = _ok(org.get("consumer", "/tokens"))
+    assert [t["email"] for t in mine] == ["consumer@example.com"] * 2
+    assert all("token" not in t and "token_hash" not in t for t in mine)
+    assert org.get("consumer", "/tokens?email=owner@example.com").status_code == 403
+    assert len(_ok(org.get("admin", "/tokens?email=owner@example.com"))) == 1
+
+    headers = {"Authorization": f"Bearer {short}"}
+    assert org.client.get("/me", headers=headers).status_code == 200
+    clock.advance(days=1)
+    expired = org.client.get("/me", headers=headers)
+    assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+
+    owner_token = _ok(org.get("owner", "/tokens"))[0]["id"]
+    assert org.client.delete(f"/tokens/{owner_token}", headers=org.h("consumer")).status_code == 404
+    revoked = _ok(org.client.delete(f"/tokens/{owner_token}", headers=org.h("owner")))
+    assert revoked["revoked_at"] is not None
+    assert org.get("owner", "/me").status_code == 401
+
+
+def test_a_second_identical_subscription_is_refused_naming_the_first(org: Org) -> None:
+    org.register()
+    body = {"columns": ["shop.orders.amount"]}
+    first = _ok(org.post("consumer", "/products/sales.orders/subscriptions", body), 201)
+    again = org.post("consumer", "/products/sales.orders/subscriptions", body)
+    assert again.status_code == 409
+    assert again.json()["error"]["details"]["subscription"] == first["id"]
+    assert f"#{first['id']}" in again.json()["error"]["message"]
+    other = org.post(
+        "consumer", "/products/sales.orders/subscriptions", {"columns": ["shop.orders.id"]}
+    )
+    assert other.status_code == 201
+    someone_else = org.post("consumer2", "/products/sales.orders/subscriptions", body)
+    assert someone_else.status_code == 201
+    listed = _ok(org.get("owner", "/products/sales.orders/subscriptions"))
+    assert len(listed) == 3
