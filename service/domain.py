@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -206,6 +206,26 @@ class Product:
     reminders: tuple[str, ...] = DEFAULT_REMINDERS
     waive_notice_without_readers: bool = False
     slas: tuple[tuple[str, str], ...] = ()  # (name, promise) pairs, e.g. ("freshness", "PT1H")
+
+
+T = TypeVar("T")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: at most `limit` items after the key `after` (None: from the start)."""
+
+    limit: int = 100
+    after: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paged(Generic[T]):
+    """A page of items and the key to continue after (None: this was the last page)."""
+
+    items: list[T]
+    next_after: str | int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service.domain import (
     ChangeRequest,
+    Page,
     Principal,
     Product,
     Role,
@@ -31,6 +32,26 @@ from service.store.tables import (
     TokenRow,
     VersionRow,
 )
+
+R = TypeVar("R")
+
+
+def keyset(query: Select[Any], key: Any, page: Page, *, descending: bool = False) -> Select[Any]:
+    """`query` ordered by `key`, after the page's cursor, one more than the page holds (to know
+    whether another page follows)."""
+    if page.after is not None:
+        query = query.where(key < page.after if descending else key > page.after)
+    return query.order_by(key.desc() if descending else key).limit(page.limit + 1)
+
+
+def page_of(
+    rows: Sequence[R], page: Page, key: Callable[[R], str | int]
+) -> tuple[list[R], str | int | None]:
+    """The rows of this page and the cursor of the next (None when this is the last)."""
+    if len(rows) <= page.limit:
+        return list(rows), None
+    kept = list(rows[: page.limit])
+    return kept, key(kept[-1])
 
 
 def hash_token(token: str) -> str:

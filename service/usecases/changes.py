@@ -14,7 +14,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.diff import diff_schemas, is_blocking
 from service.diff.model import ChangeSet
 from service.diff.report import report
-from service.domain import OPEN_STATES, ChangeRequest, NoticeKind, Principal, Role, SemVer, State
+from service.domain import (
+    OPEN_STATES,
+    ChangeRequest,
+    NoticeKind,
+    Page,
+    Paged,
+    Principal,
+    Role,
+    SemVer,
+    State,
+)
 from service.errors import Conflict, InvalidInput
 from service.schema import parse_schema
 from service.schema.model import Schema
@@ -462,10 +472,16 @@ def get_change_request(session: Session, cr_id: int, now: datetime) -> ChangeReq
 
 
 def list_change_requests(
-    session: Session, *, product: str | None, state: str | None, now: datetime
-) -> list[ChangeRequest]:
-    """Change requests, newest first, optionally of one product and/or in one state."""
-    query = select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
+    session: Session,
+    *,
+    product: str | None,
+    state: str | None,
+    now: datetime,
+    page: Page | None = None,
+) -> Paged[ChangeRequest]:
+    """Change requests, newest first, optionally of one product and/or in one state; a page."""
+    page = page or Page()
+    query = select(ChangeRequestRow)
     if product is not None:
         query = query.where(ChangeRequestRow.product_id == q.product_row(session, product).id)
     if state is not None:
@@ -476,4 +492,6 @@ def list_change_requests(
                 f"unknown state {state!r}", field="state", allowed=[s.value for s in State]
             ) from exc
         query = query.where(ChangeRequestRow.state == state)
-    return [view(session, r, now) for r in session.scalars(query.limit(500))]
+    found = session.scalars(q.keyset(query, ChangeRequestRow.id, page, descending=True)).all()
+    rows, after = q.page_of(found, page, lambda r: r.id)
+    return Paged([view(session, r, now) for r in rows], after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from service.domain import (
     DEFAULT_REMINDERS,
+    Page,
+    Paged,
     Principal,
     Product,
     Role,
@@ -233,11 +236,13 @@ def _product_json(product: Product) -> dict[str, Any]:
     }
 
 
-def list_products(session: Session) -> list[Product]:
-    """Every product, by name."""
-    rows = session.scalars(select(ProductRow).order_by(ProductRow.name)).all()
+def list_products(session: Session, page: Page | None = None) -> Paged[Product]:
+    """Products by name, a page at a time."""
+    page = page or Page()
+    found = session.scalars(q.keyset(select(ProductRow), ProductRow.name, page)).all()
+    rows, after = q.page_of(found, page, lambda r: r.name)
     current = q.current_versions(session, [r.id for r in rows])
-    return [q.to_product(r, current[r.id]) for r in rows if r.id in current]
+    return Paged([q.to_product(r, current[r.id]) for r in rows if r.id in current], after)
 
 
 def get_product(session: Session, name: str) -> Product:
@@ -267,11 +272,20 @@ def get_version(session: Session, name: str, version: str) -> tuple[Version, str
     raise NotFound(f"product {name!r} has no version {version}", product=name, version=version)
 
 
-def list_audit(session: Session, *, product: str | None, limit: int = 500) -> list[dict[str, Any]]:
-    """Audit records, newest first, optionally of one product."""
-    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+def list_audit(
+    session: Session, *, product: str | None, page: Page | None = None
+) -> Paged[dict[str, Any]]:
+    """Audit records, newest first, optionally of one product; a page."""
+    page = page or Page()
+    query = select(AuditRow)
     if product is not None:
         query = query.where(AuditRow.product_id == q.product_row(session, product).id)
+    found = session.scalars(q.keyset(query, AuditRow.id, page, descending=True)).all()
+    rows, after = q.page_of(found, page, lambda r: r.id)
+    return Paged(_audit_items(rows), after)
+
+
+def _audit_items(rows: Sequence[AuditRow]) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,
@@ -283,5 +297,5 @@ def list_audit(session: Session, *, product: str | None, limit: int = 500) -> li
             "before": r.before,
             "after": r.after,
         }
-        for r in session.scalars(query)
+        for r in rows
     ]

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain import Principal, SemVer, Subscription
+from service.domain import Page, Paged, Principal, SemVer, Subscription
 from service.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
@@ -132,7 +132,13 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now
     session.flush()
 
 
-def list_subscriptions(session: Session, product: str) -> list[Subscription]:
-    """A product's subscriptions."""
+def list_subscriptions(
+    session: Session, product: str, page: Page | None = None
+) -> Paged[Subscription]:
+    """A product's subscriptions, oldest first; a page."""
+    page = page or Page()
     row = q.product_row(session, product)
-    return [q.to_subscription(s, row.name) for s in q.subscription_rows(session, row.id)]
+    query = select(SubscriptionRow).where(SubscriptionRow.product_id == row.id)
+    found = session.scalars(q.keyset(query, SubscriptionRow.id, page)).all()
+    subs, after = q.page_of(found, page, lambda s: s.id)
+    return Paged([q.to_subscription(s, row.name) for s in subs], after)

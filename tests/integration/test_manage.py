@@ -143,3 +143,51 @@ def test_a_second_identical_subscription_is_refused_naming_the_first(org: Org) -
     assert someone_else.status_code == 201
     listed = _ok(org.get("owner", "/products/sales.orders/subscriptions"))
     assert len(listed) == 3
+
+
+def _walk(org: Org, path: str, limit: int) -> tuple[list[Any], int]:
+    """Every item of a list route, following X-Next-Cursor; and how many pages it took."""
+    items: list[Any] = []
+    pages = 0
+    url = f"{path}{'&' if '?' in path else '?'}limit={limit}"
+    while True:
+        response = org.get("admin", url)
+        assert response.status_code == 200, response.text
+        items += response.json()
+        pages += 1
+        cursor = response.headers.get("X-Next-Cursor")
+        if cursor is None:
+            assert "Link" not in response.headers
+            return items, pages
+        assert response.headers["Link"].endswith('; rel="next"')
+        url = f"{path}{'&' if '?' in path else '?'}limit={limit}&cursor={cursor}"
+
+
+def test_list_routes_paginate_with_a_limit_and_a_cursor(org: Org) -> None:
+    for i in range(5):
+        org.register(name=f"p{i}.orders")
+    for who in ("consumer", "consumer2"):
+        for i in range(3):
+            _ok(
+                org.post(
+                    who,
+                    "/products/p0.orders/subscriptions",
+                    {"columns": [f"shop.orders.{c}" for c in ("id", "amount", "note")[: i + 1]]},
+                ),
+                201,
+            )
+    products, pages = _walk(org, "/products", 2)
+    assert [p["name"] for p in products] == [f"p{i}.orders" for i in range(5)] and pages == 3
+    subs, pages = _walk(org, "/products/p0.orders/subscriptions", 4)
+    assert len({s["id"] for s in subs}) == 6 and pages == 2
+    audit, _ = _walk(org, "/audit", 3)
+    ids = [a["id"] for a in audit]
+    assert ids == sorted(ids, reverse=True) and len(ids) == len(set(ids)) >= 11
+    for i in range(3):
+        _ok(org.propose(ORDERS_BREAKING, product=f"p{i}.orders"), 201)
+    crs, pages = _walk(org, "/change-requests", 2)
+    assert [c["product"] for c in crs] == ["p2.orders", "p1.orders", "p0.orders"] and pages == 2
+    notices, _ = _walk(org, f"/change-requests/{crs[-1]['id']}/notices", 1)
+    assert len(notices) == len(_ok(org.get("admin", f"/change-requests/{crs[-1]['id']}/notices")))
+    for bad in ("cursor=%%%", "cursor=bm90anNvbg", "limit=0", "limit=501"):
+        assert org.get("admin", f"/products?{bad}").status_code == 422, bad

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import (
     ChangeRequestIn,
     ChangeRequestOut,
@@ -121,18 +119,21 @@ def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
 def list_change_requests(
     ctx: Ctx,
     _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
     product: Annotated[str | None, Query(max_length=200)] = None,
     state: Annotated[State | None, Query()] = None,
 ) -> list[ChangeRequestOut]:
-    """Change requests, newest first, optionally of one product and/or one state."""
+    """Change requests, newest first, optionally of one product and/or one state; a page
+    (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return _list(session, product, state, ctx.clock())
-
-
-def _list(
-    session: Session, product: str | None, state: State | None, now: datetime
-) -> list[ChangeRequestOut]:
-    found = uc.list_change_requests(
-        session, product=product, state=state.value if state else None, now=now
-    )
-    return [_out(cr) for cr in found]
+        found = uc.list_change_requests(
+            session,
+            product=product,
+            state=state.value if state else None,
+            now=ctx.clock(),
+            page=page,
+        )
+    next_page(request, response, found.next_after)
+    return [_out(cr) for cr in found.items]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import AuditOut, DiffIn
 from service.diff import diff_schemas
 from service.diff.report import report
@@ -35,11 +35,13 @@ def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
 def audit(
     ctx: Ctx,
     _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
     product: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditOut]:
-    """Audit records, newest first, optionally of one product."""
+    """Audit records, newest first, optionally of one product; a page (`limit`, `cursor`)."""
     with ctx.db.reading() as session:
-        return [
-            AuditOut.model_validate(r) for r in uc.list_audit(session, product=product, limit=limit)
-        ]
+        found = uc.list_audit(session, product=product, page=page)
+    next_page(request, response, found.next_after)
+    return [AuditOut.model_validate(r) for r in found.items]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from service.api.deprecation import deprecation_headers, successor_url
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import (
     ProductIn,
     ProductOut,
@@ -51,10 +51,14 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
 
 
 @router.get("/products", response_model=list[ProductOut])
-def list_products(ctx: Ctx, _actor: Caller) -> list[ProductOut]:
-    """Every product."""
+def list_products(
+    ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[ProductOut]:
+    """Products by name, a page at a time (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [ProductOut.model_validate(p) for p in uc.list_products(session)]
+        found = uc.list_products(session, page)
+    next_page(request, response, found.next_after)
+    return [ProductOut.model_validate(p) for p in found.items]
 
 
 @router.get("/products/{name}", response_model=ProductOut)
