@@ -35,6 +35,7 @@ class Context:
     limits: Limits
     lineage: LineageIndex
     clock: Callable[[], datetime] = field(default=utc_now)
+    mail: str = "unchecked"  # `steward serve` checks the SMTP server at start
 
 
 async def context(request: Request) -> Context:

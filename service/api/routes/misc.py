@@ -17,9 +17,10 @@ router = APIRouter()
 
 
 @router.get("/health", tags=["meta"])
-def health() -> dict[str, str]:
-    """Liveness: no database, no authentication."""
-    return {"status": "ok"}
+def health(ctx: Ctx) -> dict[str, str]:
+    """Liveness: no database, no authentication; `mail` says whether the SMTP server answered
+    when the server started (`reachable`, `unreachable`, or `unchecked`)."""
+    return {"status": "ok", "mail": ctx.mail}
 
 
 @router.post("/diff", tags=["diff"])
