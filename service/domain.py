@@ -229,6 +229,20 @@ class Paged(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The CI gate's answer: pass or not, why, and the change request and date that decide it."""
+
+    passed: bool
+    verdict: str  # current | compatible | approved | waiting | awaiting_approval | unannounced
+    message: str
+    product: str
+    current_version: str
+    diff: dict[str, Any]
+    change_request: int | None = None
+    effective_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Me:
     """The current principal's own view: who they are and what they hold."""
 

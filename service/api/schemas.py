@@ -131,6 +131,13 @@ class CommentIn(Strict):
     body: Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
+class CheckIn(Strict):
+    """A schema a CI pipeline wants to ship for a product."""
+
+    schema_: Text = Field(alias="schema")
+    renames: dict[str, Text] | None = None
+
+
 class DiffIn(Strict):
     """Two schema texts to compare (stateless)."""
 
@@ -301,3 +308,16 @@ class TokenOut(Out):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+class CheckOut(Out):
+    """The CI gate's answer (see `steward check`)."""
+
+    passed: bool
+    verdict: str
+    message: str
+    product: str
+    current_version: str
+    diff: dict[str, Any]
+    change_request: int | None
+    effective_at: datetime | None

@@ -13,11 +13,13 @@ def main() -> None:
     """Steward: schema evolution and change management for data products."""
 
 
+from service.cli.check import check  # noqa: E402
 from service.cli.diff import diff as diff_command  # noqa: E402
 from service.cli.lineage import lineage_command  # noqa: E402
 from service.cli.serve import serve  # noqa: E402
 from service.cli.token import token  # noqa: E402
 
+main.add_command(check)
 main.add_command(diff_command)
 main.add_command(lineage_command)
 main.add_command(serve)

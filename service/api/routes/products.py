@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request, Response
 from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import (
+    CheckIn,
+    CheckOut,
     ProductIn,
     ProductOut,
     ProductPatch,
@@ -17,6 +19,7 @@ from service.api.schemas import (
 )
 from service.errors import Gone
 from service.usecases import products as uc
+from service.usecases.check import check_schema
 from service.workflow import retired
 
 router = APIRouter(tags=["products"])
@@ -86,6 +89,22 @@ def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> Prod
     with ctx.db.writing() as session:
         product = uc.edit_product(session, actor=actor, name=name, edit=edit, now=ctx.clock())
     return ProductOut.model_validate(product)
+
+
+@router.post("/products/{name}/check", response_model=CheckOut)
+def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
+    """The CI gate: may this schema ship now? Passes when it is the current schema, compatible
+    with it, or the schema of an approved change request whose effective date has come."""
+    with ctx.db.reading() as session:
+        result = check_schema(
+            session,
+            product=name,
+            schema=body.schema_,
+            renames=body.renames,
+            limits=ctx.limits,
+            now=ctx.clock(),
+        )
+    return CheckOut.model_validate(result)
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
