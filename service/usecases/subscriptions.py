@@ -16,6 +16,7 @@ from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.reads import columns_read, resolve_columns
 
 EMAIL = "email"
+WEBHOOK_SCHEMES = ("http", "https", "slack+http", "slack+https")
 
 
 def _channels(channels: list[str] | None) -> list[str]:
@@ -26,9 +27,10 @@ def _channels(channels: list[str] | None) -> list[str]:
         if channel == EMAIL:
             continue
         url = urlparse(channel)
-        if url.scheme not in ("http", "https") or not url.netloc:
+        if url.scheme not in WEBHOOK_SCHEMES or not url.netloc:
             raise InvalidInput(
-                f"channel {channel!r} is neither 'email' nor an http(s) webhook URL",
+                f"channel {channel!r} is neither 'email' nor an http(s) webhook URL "
+                "(slack+https://... for a Slack-compatible chat webhook)",
                 field="channels",
             )
     return list(dict.fromkeys(channels))
