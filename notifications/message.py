@@ -23,6 +23,9 @@ class Kind(StrEnum):
     COMMENT = "comment"
 
 
+ACKNOWLEDGEABLE = frozenset({Kind.PROPOSED, Kind.DEPRECATION, Kind.REMINDER})
+
+
 class Status(StrEnum):
     """How one delivery attempt ended."""
 
@@ -75,6 +78,11 @@ class Message:
     note_author: str = ""
     outcome: str = ""  # what was decided: approved, rejected, withdrawn
     change_request_url: str = ""
+
+    @property
+    def acknowledgeable(self) -> bool:
+        """Whether acknowledging still means something: before the change takes effect."""
+        return self.kind in ACKNOWLEDGEABLE
 
     def __post_init__(self) -> None:
         if not self.recipient_email and not self.webhook_url:
