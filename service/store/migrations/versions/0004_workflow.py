@@ -16,40 +16,44 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN (no batch copy): SQLite cannot rebuild a table that other tables
+# rows reference while foreign keys are enforced, and it adds and drops columns in place.
+
+
 def upgrade() -> None:
     """Apply this migration."""
-    with op.batch_alter_table("change_requests", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("compatible_product_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("decision_reason", sa.Text(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_change_requests_compatible_product_id_products"),
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("change_requests", sa.Column("compatible_product_id", sa.Integer()))
+    op.add_column("change_requests", sa.Column("decision_reason", sa.Text()))
+    if not sqlite:  # SQLite cannot add a constraint in place; the application keeps it
+        op.create_foreign_key(
+            op.f("fk_change_requests_compatible_product_id_products"),
+            "change_requests",
             "products",
             ["compatible_product_id"],
             ["id"],
         )
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_change_requests_compatible_product_id"), ["compatible_product_id"]
-        )
+    op.create_index(
+        op.f("uq_change_requests_compatible_product_id"),
+        "change_requests",
+        ["compatible_product_id"],
+        unique=True,
+    )
     # An open compatible proposal moves to its own slot, so a breaking one may be proposed beside it.
     op.execute(
         "UPDATE change_requests SET compatible_product_id = open_product_id, "
         "open_product_id = NULL WHERE open_product_id IS NOT NULL AND breaking = false"
     )
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "waive_notice_without_readers",
-                sa.Boolean(),
-                server_default=sa.false(),
-                nullable=False,
-            )
-        )
-        batch_op.add_column(sa.Column("slas", sa.JSON(), server_default="{}", nullable=False))
-    with op.batch_alter_table("tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("notices", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("note_author", sa.String(length=320), nullable=True))
+    op.add_column(
+        "products",
+        sa.Column(
+            "waive_notice_without_readers", sa.Boolean(), server_default=sa.false(), nullable=False
+        ),
+    )
+    op.add_column("products", sa.Column("slas", sa.JSON(), server_default="{}", nullable=False))
+    op.add_column("tokens", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("notices", sa.Column("note", sa.Text(), nullable=True))
+    op.add_column("notices", sa.Column("note_author", sa.String(length=320), nullable=True))
     op.create_table(
         "change_request_comments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,28 +82,26 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_index(
         op.f("ix_change_request_comments_change_request_id"), table_name="change_request_comments"
     )
     op.drop_table("change_request_comments")
-    with op.batch_alter_table("notices", schema=None) as batch_op:
-        batch_op.drop_column("note_author")
-        batch_op.drop_column("note")
-    with op.batch_alter_table("tokens", schema=None) as batch_op:
-        batch_op.drop_column("expires_at")
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_column("slas")
-        batch_op.drop_column("waive_notice_without_readers")
+    op.drop_column("notices", "note_author")
+    op.drop_column("notices", "note")
+    op.drop_column("tokens", "expires_at")
+    op.drop_column("products", "slas")
+    op.drop_column("products", "waive_notice_without_readers")
     op.execute(
         "UPDATE change_requests SET open_product_id = compatible_product_id "
         "WHERE compatible_product_id IS NOT NULL AND open_product_id IS NULL"
     )
-    with op.batch_alter_table("change_requests", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("uq_change_requests_compatible_product_id"), type_="unique"
+    op.drop_index(op.f("uq_change_requests_compatible_product_id"), table_name="change_requests")
+    if not sqlite:
+        op.drop_constraint(
+            op.f("fk_change_requests_compatible_product_id_products"),
+            "change_requests",
+            type_="foreignkey",
         )
-        batch_op.drop_constraint(
-            batch_op.f("fk_change_requests_compatible_product_id_products"), type_="foreignkey"
-        )
-        batch_op.drop_column("decision_reason")
-        batch_op.drop_column("compatible_product_id")
+    op.drop_column("change_requests", "decision_reason")
+    op.drop_column("change_requests", "compatible_product_id")
