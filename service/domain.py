@@ -137,6 +137,9 @@ class State(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+SCHEMA_CHANGE = "schema"
+RETIREMENT = "retirement"
+
 OPEN_STATES = frozenset({State.PROPOSED, State.APPROVED, State.SCHEDULED})
 
 
@@ -206,6 +209,7 @@ class Product:
     reminders: tuple[str, ...] = DEFAULT_REMINDERS
     waive_notice_without_readers: bool = False
     slas: tuple[tuple[str, str], ...] = ()  # (name, promise) pairs, e.g. ("freshness", "PT1H")
+    retired_at: datetime | None = None
 
 
 T = TypeVar("T")
@@ -307,6 +311,7 @@ class ChangeRequest:
     source: str
     decision_reason: str | None = None
     waive_notice_without_readers: bool = False
+    kind: str = "schema"  # or "retirement": the whole product is retired, announced the same way
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.message import AffectedChange, Kind, Message
-from service.domain import NoticeState, State, parse_duration
+from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.store.tables import (
     ChangeRequestRow,
     NoticeRow,
@@ -110,7 +110,9 @@ def build_message(
             when = now + parse_duration(product.notice_period, field="notice_period")
     sunset = old.sunset_at if old is not None and cr.released_at is not None else None
     if sunset is None and when is not None and cr.breaking:
-        sunset = when + parse_duration(product.sunset_period, field="sunset_period")
+        # A retired product is gone at the effective date; a new version keeps the old a while.
+        keep = parse_duration(product.sunset_period, field="sunset_period")
+        sunset = when if cr.kind == RETIREMENT else when + keep
         if old is not None and old.sunset_at is not None:
             sunset = max(sunset, old.sunset_at)
     announcing = row.kind in _ANNOUNCING and cr.released_at is None and cr.breaking

@@ -192,6 +192,7 @@ class ProductOut(Out):
     reminders: list[str]
     waive_notice_without_readers: bool
     slas: dict[str, str]
+    retired_at: datetime | None
 
     @field_validator("slas", mode="before")
     @classmethod
@@ -255,6 +256,7 @@ class ChangeRequestOut(Out):
     awaiting_acknowledgement: list[str]
     decision_reason: str | None
     waive_notice_without_readers: bool
+    kind: str
 
 
 class CommentOut(Out):

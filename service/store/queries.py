@@ -290,6 +290,7 @@ def to_product(row: ProductRow, current: VersionRow | str) -> Product:
         reminders=tuple(row.reminders),
         waive_notice_without_readers=row.waive_notice_without_readers,
         slas=tuple(sorted((str(k), str(v)) for k, v in (row.slas or {}).items())),
+        retired_at=row.retired_at,
     )
 
 
@@ -338,5 +339,6 @@ def to_change_request(
         awaiting_acknowledgement=awaiting,
         source=row.source,
         decision_reason=row.decision_reason,
+        kind=row.kind,
         waive_notice_without_readers=row.product.waive_notice_without_readers,
     )

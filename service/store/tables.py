@@ -111,6 +111,7 @@ class ProductRow(Base):
         Boolean, default=False, server_default=false()
     )
     slas: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}", default=dict)
+    retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     members: Mapped[list[MemberRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MemberRow.position"
@@ -196,6 +197,7 @@ class ChangeRequestRow(Base):
     decided_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="schema", server_default="schema")
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
     product: Mapped[ProductRow] = relationship(foreign_keys=[product_id], lazy="joined")

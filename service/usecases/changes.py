@@ -16,6 +16,7 @@ from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import (
     OPEN_STATES,
+    RETIREMENT,
     ChangeRequest,
     NoticeKind,
     Page,
@@ -28,6 +29,7 @@ from service.domain import (
 from service.errors import Conflict, InvalidInput
 from service.schema import parse_schema
 from service.schema.model import Schema
+from service.store import outbox
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Limits, actor_row, stored_schema
@@ -74,6 +76,7 @@ def propose(
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
+    _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
     old = stored_schema(current.source, row.dialect)
     new = parse_schema(
@@ -85,7 +88,7 @@ def propose(
     data = report(changes)
     subs = q.subscription_reads(session, row.id)
     lineage = lineage_impact(changes, old, row.name) if lineage_impact else None
-    impact = compute_impact(changes, old, subs, _downstream(session, row), lineage)
+    impact = compute_impact(changes, old, subs, downstream_of(session, row), lineage)
     bump = data["bump"]
     breaking = is_blocking(changes)
     _refuse_second_open(session, row, breaking=breaking)
@@ -127,6 +130,16 @@ def propose(
     return view(session, cr, now)
 
 
+def _refuse_retired(session: Session, product: ProductRow) -> None:
+    """A retired product, or one being retired, takes no proposals."""
+    retiring = q.open_change_request(session, product.id)
+    if product.retired_at is not None or (retiring is not None and retiring.kind == RETIREMENT):
+        raise Conflict(
+            f"product {product.name!r} is retired or being retired: it takes no proposals",
+            product=product.name,
+        )
+
+
 def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool) -> None:
     """One open breaking and one open compatible change request per product, not two of a kind."""
     existing = q.open_change_request(session, product.id, breaking=breaking)
@@ -141,7 +154,8 @@ def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool
         )
 
 
-def _downstream(session: Session, product: ProductRow) -> list[Downstream]:
+def downstream_of(session: Session, product: ProductRow) -> list[Downstream]:
+    """The other products defined by SQL, with their owners (who may read this one)."""
     rows = session.scalars(
         select(ProductRow).where(ProductRow.defining_sql.is_not(None), ProductRow.id != product.id)
     ).all()
@@ -299,11 +313,30 @@ def release(
     when, early = effective_at(session, cr, product, now)
     may_release(roles=roles, effective_at=when, early=early, now=now)
     cr.state = target.value
-    publish(session, product, cr, now)
+    if cr.kind == RETIREMENT:
+        _retire_now(session, product, cr, now)
+    else:
+        publish(session, product, cr, now)
     _save(session, cr)
     _audit_transition(session, me, cr, before, "release", now)
-    rediff_open(session, product, cr, now)
+    if cr.kind != RETIREMENT:
+        rediff_open(session, product, cr, now)
     return view(session, cr, now)
+
+
+def _retire_now(session: Session, product: ProductRow, cr: ChangeRequestRow, now: datetime) -> None:
+    """The retirement's date has come: every version is gone from now (or a later date
+    already announced); the product takes no more proposals."""
+    product.retired_at = now
+    for version in q.version_rows(session, product.id):
+        version.deprecated_at = version.deprecated_at or now
+        if version.sunset_at is None:  # a date already set (announced, or passed) stays
+            version.sunset_at = now
+    cr.released_at = now
+    cr.open_product_id = None
+    cr.compatible_product_id = None
+    write_notices(session, cr, NoticeKind.SUNSET.value, now)
+    outbox.add_mark(session, cr.id, "sunset", now)
 
 
 def _keys(changes: list[dict[str, Any]]) -> frozenset[ChangeKey]:
@@ -328,7 +361,7 @@ def rediff_open(
     old = stored_schema(current.source, product.dialect)
     previous = q.version_rows(session, product.id)
     for cr in q.open_change_requests(session, product.id):
-        if cr.id == released.id:
+        if cr.id == released.id or cr.kind == RETIREMENT:
             continue
         changes = diff_schemas(
             old, stored_schema(cr.source, product.dialect), renames=cr.renames or {}
@@ -360,7 +393,7 @@ def rediff_open(
             changes,
             old,
             q.subscription_reads(session, product.id),
-            _downstream(session, product),
+            downstream_of(session, product),
             cr.impact.get("lineage"),
         )
         bump = "major" if breaking else data["bump"]

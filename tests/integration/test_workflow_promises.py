@@ -300,3 +300,36 @@ def test_an_admin_approves_a_stuck_distinct_approver_proposal_only_with_a_reason
     )
     refused = org.post("admin", f"/change-requests/{other['id']}/approve", {"reason": "hurry"})
     assert refused.status_code == 403
+
+
+def test_a_product_retirement_is_announced_like_a_breaking_change(
+    org: Org, clock: Clock, tick: Callable[..., None]
+) -> None:
+    org.register(notice_period="P14D")
+    _ok(org.post("consumer", "/products/sales.orders/subscriptions", {}), 201)
+    assert org.post("consumer", "/products/sales.orders/retire").status_code == 403
+    retiring = _ok(
+        org.post("owner", "/products/sales.orders/retire", {"reason": "moved to sales.orders_v2"})
+    )
+    assert (retiring["kind"], retiring["state"]) == ("retirement", "scheduled")
+    assert retiring["impact"]["consumers"] == ["consumer@example.com"]
+    assert org.propose(ORDERS_COMPATIBLE).status_code == 409  # no proposals while retiring
+    tick(seconds=1)
+    effective = _at(_cr(org, retiring["id"])["earliest_effective_at"])
+    assert effective >= clock() + timedelta(days=14) - timedelta(seconds=2)
+    kinds = [k for k, r in _notices(org, retiring["id"]) if r == "consumer@example.com"]
+    assert kinds == ["deprecation"]
+    current = org.get("consumer", "/products/sales.orders/versions/current")
+    assert current.status_code == 200 and "Sunset" in current.headers  # the date is announced
+    assert parsedate_to_datetime(current.headers["Sunset"]) >= effective - timedelta(seconds=1)
+
+    clock.now = effective
+    tick(seconds=1)
+    assert _cr(org, retiring["id"])["state"] == "released"
+    assert _ok(org.get("consumer", "/products/sales.orders"))["retired_at"] is not None
+    assert org.get("consumer", "/products/sales.orders/versions/1.0.0").status_code == 410
+    kinds = [k for k, r in _notices(org, retiring["id"]) if r == "consumer@example.com"]
+    assert kinds == ["deprecation", "sunset"]  # no tick fell on a reminder's moment
+    assert org.propose(ORDERS_COMPATIBLE).status_code == 409
+    again = org.post("owner", "/products/sales.orders/retire")
+    assert again.status_code == 409

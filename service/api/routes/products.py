@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Request, Response
 
 from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import (
+    ChangeRequestOut,
     CheckIn,
     CheckOut,
+    DecisionIn,
     ProductIn,
     ProductOut,
     ProductPatch,
@@ -20,6 +23,7 @@ from service.api.schemas import (
 from service.errors import Gone
 from service.usecases import products as uc
 from service.usecases.check import check_schema
+from service.usecases.retirement import retire_product
 from service.workflow import retired
 
 router = APIRouter(tags=["products"])
@@ -89,6 +93,19 @@ def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> Prod
     with ctx.db.writing() as session:
         product = uc.edit_product(session, actor=actor, name=name, edit=edit, now=ctx.clock())
     return ProductOut.model_validate(product)
+
+
+@router.post("/products/{name}/retire", response_model=ChangeRequestOut)
+def retire(
+    name: str, ctx: Ctx, actor: Caller, body: Annotated[DecisionIn | None, Body()] = None
+) -> ChangeRequestOut:
+    """Announce the product's retirement (owners and admins), like a breaking change: every
+    reader gets a deprecation notice; at the effective date every version answers 410."""
+    with ctx.db.writing() as session:
+        cr = retire_product(
+            session, actor=actor, name=name, reason=body.reason if body else None, now=ctx.clock()
+        )
+    return ChangeRequestOut.model_validate(cr)
 
 
 @router.post("/products/{name}/check", response_model=CheckOut)

@@ -1,5 +1,6 @@
 """Workflow: a compatible slot beside the breaking one, decision reasons, comments, the
-no-known-reader waiver, token expiry, a note (comment or reason) on notices, product SLAs.
+no-known-reader waiver, token expiry, a note (comment or reason) on notices, product SLAs,
+product retirement (a change request of kind `retirement`).
 
 Revision ID: 0004
 Revises: 0003
@@ -25,6 +26,10 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.add_column("change_requests", sa.Column("compatible_product_id", sa.Integer()))
     op.add_column("change_requests", sa.Column("decision_reason", sa.Text()))
+    op.add_column(
+        "change_requests",
+        sa.Column("kind", sa.String(length=20), server_default="schema", nullable=False),
+    )
     if not sqlite:  # SQLite cannot add a constraint in place; the application keeps it
         op.create_foreign_key(
             op.f("fk_change_requests_compatible_product_id_products"),
@@ -51,6 +56,7 @@ def upgrade() -> None:
         ),
     )
     op.add_column("products", sa.Column("slas", sa.JSON(), server_default="{}", nullable=False))
+    op.add_column("products", sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("tokens", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("notices", sa.Column("note", sa.Text(), nullable=True))
     op.add_column("notices", sa.Column("note_author", sa.String(length=320), nullable=True))
@@ -90,6 +96,7 @@ def downgrade() -> None:
     op.drop_column("notices", "note_author")
     op.drop_column("notices", "note")
     op.drop_column("tokens", "expires_at")
+    op.drop_column("products", "retired_at")
     op.drop_column("products", "slas")
     op.drop_column("products", "waive_notice_without_readers")
     op.execute(
@@ -103,5 +110,6 @@ def downgrade() -> None:
             "change_requests",
             type_="foreignkey",
         )
+    op.drop_column("change_requests", "kind")
     op.drop_column("change_requests", "decision_reason")
     op.drop_column("change_requests", "compatible_product_id")

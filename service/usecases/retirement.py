@@ -1,0 +1,125 @@
+"""Retiring a whole product, announced like a breaking change: every reader is told, the
+notice period runs from delivery, and at the effective date every version is gone (410)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.domain import RETIREMENT, ChangeRequest, NoticeKind, Principal, State
+from service.errors import Conflict, StewardError
+from service.store import queries as q
+from service.store.tables import ChangeRequestRow, ProductRow
+from service.usecases.changes import downstream_of, view
+from service.usecases.common import actor_row, stored_schema
+from service.usecases.notices import write_notices
+from service.usecases.reads import columns_read
+from service.workflow import ADMIN, authorize
+
+
+def retire_product(
+    session: Session, *, actor: Principal, name: str, reason: str | None, now: datetime
+) -> ChangeRequest:
+    """Announce the product's retirement (owners and admins): a scheduled change request of
+    kind `retirement` reaching every subscriber and downstream product; released at its date."""
+    row = q.product_row(session, name, for_update=True)
+    me = actor_row(session, actor)
+    authorize("retire_product", q.roles_on(row, actor.id) | ({ADMIN} if actor.is_admin else set()))
+    if row.retired_at is not None:
+        raise Conflict(f"product {name!r} is already retired", product=name)
+    for open_cr in q.open_change_requests(session, row.id):
+        raise Conflict(
+            f"product {name!r} has an open change request: #{open_cr.id} ({open_cr.state}); "
+            "withdraw or finish it before retiring the product",
+            open_change_request=open_cr.id,
+        )
+    current = q.current_version_row(session, row.id)
+    why = f"{name} is retired: every version stops answering on the effective date"
+    cr = ChangeRequestRow(
+        product_id=row.id,
+        open_product_id=row.id,
+        kind=RETIREMENT,
+        state=State.SCHEDULED.value,
+        summary=f"retire {name}" + (f": {reason}" if reason else ""),
+        source=current.source,
+        schema_json=current.schema_json,
+        renames={},
+        bump="major",
+        breaking=True,
+        changes=[
+            {
+                "kind": "product_retired",
+                "table": name,
+                "column": None,
+                "columns": [],
+                "before": current.version,
+                "after": None,
+                "verdict": "breaking",
+                "writer_verdict": "breaking",
+                "reason": why + (f" ({reason})" if reason else "") + ".",
+            }
+        ],
+        impact=_everyone(session, row, current.source),
+        base_version=current.version,
+        target_version="retired",
+        proposer=me,
+        approver=me,
+        created_at=now,
+        decided_at=now,
+        decision_reason=reason,
+    )
+    session.add(cr)
+    session.flush()
+    current.deprecated_at = now
+    write_notices(session, cr, NoticeKind.DEPRECATION.value, now)
+    q.audit(
+        session,
+        actor=me,
+        action="product.retire",
+        entity="change_request",
+        entity_id=cr.id,
+        product_id=row.id,
+        now=now,
+        after={"state": cr.state, "reason": reason},
+    )
+    return view(session, cr, now)
+
+
+def _everyone(session: Session, product: ProductRow, source: str) -> dict[str, Any]:
+    """The impact of a retirement: every subscription, every product whose SQL reads it."""
+    subs = [
+        {
+            "subscription": sub_id,
+            "consumer": email,
+            "columns": sorted(columns or ()),
+            "changes": ["product_retired"],
+            "breaking": True,
+        }
+        for sub_id, email, columns, _ in q.subscription_reads(session, product.id)
+    ]
+    schema = stored_schema(source, product.dialect)
+    readers = []
+    for other in downstream_of(session, product):
+        try:
+            read = sorted(columns_read(other.sql, other.dialect, [schema]))
+        except StewardError:
+            continue
+        if read:
+            readers.append(
+                {
+                    "product": other.name,
+                    "owners": list(other.owners),
+                    "columns": read,
+                    "changes": ["product_retired"],
+                    "breaking": True,
+                }
+            )
+    return {
+        "subscriptions": subs,
+        "downstream_products": readers,
+        "consumers": sorted({s["consumer"] for s in subs}),
+        "products_to_acknowledge": sorted(p["product"] for p in readers),
+        "lineage": None,
+    }
