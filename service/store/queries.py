@@ -20,7 +20,7 @@ from service.domain import (
     Subscription,
     Version,
 )
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.store.tables import (
     AcknowledgementRow,
     AuditRow,
@@ -40,6 +40,12 @@ def keyset(query: Select[Any], key: Any, page: Page, *, descending: bool = False
     """`query` ordered by `key`, after the page's cursor, one more than the page holds (to know
     whether another page follows)."""
     if page.after is not None:
+        wanted = key.type.python_type
+        fits = isinstance(page.after, wanted) and not (
+            isinstance(page.after, int) and not 0 <= page.after < 2**63
+        )
+        if not fits:  # a cursor of another list, or made up: never a database error
+            raise InvalidInput("cursor is not one this API gave out", field="cursor")
         query = query.where(key < page.after if descending else key > page.after)
     return query.order_by(key.desc() if descending else key).limit(page.limit + 1)
 

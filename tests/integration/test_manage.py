@@ -3,6 +3,8 @@ PATCH /products/{name}, GET /me, /tokens (list, revoke, expiry), duplicate subsc
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -191,3 +193,10 @@ def test_list_routes_paginate_with_a_limit_and_a_cursor(org: Org) -> None:
     assert len(notices) == len(_ok(org.get("admin", f"/change-requests/{crs[-1]['id']}/notices")))
     for bad in ("cursor=%%%", "cursor=bm90anNvbg", "limit=0", "limit=501"):
         assert org.get("admin", f"/products?{bad}").status_code == 422, bad
+
+    def cursor(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+    for path, foreign in (("/products", 5), ("/audit", "p0.orders"), ("/audit", 10**30)):
+        answer = org.get("admin", f"{path}?cursor={cursor(foreign)}")
+        assert answer.status_code == 422, (path, foreign, answer.text)
