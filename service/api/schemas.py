@@ -15,6 +15,7 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
 Text = Annotated[str, Field(min_length=1)]
 Id = Annotated[int, Path(ge=1, le=2**53, description="A numeric id.")]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as input, never a 500
 
 
 class Strict(BaseModel):
@@ -70,7 +71,7 @@ class ProductIn(Strict):
 class ProductPatch(Strict):
     """Change a product: only the fields given change."""
 
-    description: str | None = None
+    description: Annotated[str, Field(max_length=10_000, pattern=NO_NUL)] | None = None
     owners: list[Email] | None = Field(default=None, min_length=1)
     maintainers: list[Email] | None = None
     notice_period: str | None = None
@@ -80,8 +81,8 @@ class ProductPatch(Strict):
     waive_notice_without_readers: bool | None = None
     slas: (
         dict[
-            Annotated[str, Field(min_length=1, max_length=100)],
-            Annotated[str, Field(max_length=500)],
+            Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)],
+            Annotated[str, Field(max_length=500, pattern=NO_NUL)],
         ]
         | None
     ) = Field(
@@ -122,13 +123,13 @@ class ChangeRequestIn(Strict):
 class DecisionIn(Strict):
     """An optional reason given with approve, reject or withdraw (kept, audited, told)."""
 
-    reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)] | None = None
 
 
 class CommentIn(Strict):
     """A comment on a change request."""
 
-    body: Annotated[str, Field(min_length=1, max_length=10_000)]
+    body: Annotated[str, Field(min_length=1, max_length=10_000, pattern=NO_NUL)]
 
 
 class CheckIn(Strict):

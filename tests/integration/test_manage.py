@@ -200,3 +200,18 @@ def test_list_routes_paginate_with_a_limit_and_a_cursor(org: Org) -> None:
     for path, foreign in (("/products", 5), ("/audit", "p0.orders"), ("/audit", 10**30)):
         answer = org.get("admin", f"{path}?cursor={cursor(foreign)}")
         assert answer.status_code == 422, (path, foreign, answer.text)
+
+
+def test_a_nul_character_in_words_is_a_422_on_both_stores(org: Org) -> None:
+    org.register()
+    cr = _ok(org.propose(ORDERS_BREAKING), 201)
+    for path, body in (
+        (f"/change-requests/{cr['id']}/comments", {"body": "a\x00b"}),
+        (f"/change-requests/{cr['id']}/reject", {"reason": "a\x00b"}),
+    ):
+        assert org.post("owner", path, body).status_code == 422, path
+    patch = org.client.patch(
+        "/products/sales.orders", json={"slas": {"a\x00": "b"}}, headers=org.h("owner")
+    )
+    assert patch.status_code == 422
+    assert _ok(org.get("owner", f"/change-requests/{cr['id']}"))["state"] == "proposed"
