@@ -409,6 +409,7 @@ def rediff_open(
             cr.state = transition(State(cr.state), Action.REOPEN, {SYSTEM}).value
             cr.approver = None
             cr.decided_at = None
+            outbox.clear_marks(session, cr.id, "reminder-")  # its new date gets reminders
         elif scheduled:
             # The version just released is the one the scheduled change now replaces: it is
             # deprecated at once and keeps any retirement date already announced.

@@ -333,3 +333,23 @@ def test_a_product_retirement_is_announced_like_a_breaking_change(
     assert org.propose(ORDERS_COMPATIBLE).status_code == 409
     again = org.post("owner", "/products/sales.orders/retire")
     assert again.status_code == 409
+
+
+def test_a_reapproved_change_is_reminded_again_before_its_new_date(
+    org: Org, clock: Clock, tick: Callable[..., None]
+) -> None:
+    breaking = _schedule_breaking(org, ORDERS_BREAKING)
+    tick(seconds=1)
+    tick(days=7, seconds=1)  # 7 days before the first date: the first reminder
+    kinds = [k for k, r in _notices(org, breaking) if r == "consumer@example.com"]
+    assert kinds.count("reminder") == 1
+    compatible = _ok(org.propose(ORDERS_COMPATIBLE), 201)
+    _ok(org.post("owner", f"/change-requests/{compatible['id']}/approve"))
+    assert _cr(org, breaking)["state"] == "proposed"
+    _ok(org.post("owner", f"/change-requests/{breaking}/approve"))
+    tick(seconds=1)
+    again = _at(_cr(org, breaking)["earliest_effective_at"])
+    clock.now = again - timedelta(days=7) + timedelta(seconds=1)
+    tick(seconds=0)
+    kinds = [k for k, r in _notices(org, breaking) if r == "consumer@example.com"]
+    assert kinds.count("reminder") == 2
