@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.message import AffectedChange, Kind, Message
+from notifications.message import AffectedChange, Kind, Message, iso_utc
 from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.store.tables import (
     ChangeRequestRow,
@@ -84,6 +84,14 @@ def _failures(session: Session, cr: ChangeRequestRow) -> str:
     return "; ".join(f"{r.kind} notice to {r.recipient}: {r.last_error}" for r in rows)
 
 
+def _retirement_subject(product: str, kind: str, when: datetime | None) -> str:
+    """A retirement's own words: the product goes, not a version replaced by another."""
+    if kind == Kind.SUNSET.value:
+        return f"{product} is retired: every version is gone"
+    date = iso_utc(when) if when is not None else "on a date to come"
+    return f"{product} is being retired: every version stops answering {date}"
+
+
 def _outcome(cr: ChangeRequestRow) -> str:
     """What was decided, in the proposer's words: approved (scheduled or released), or the end."""
     if cr.state in (State.APPROVED.value, State.SCHEDULED.value, State.RELEASED.value):
@@ -126,6 +134,7 @@ def build_message(
         else {"webhook_url": row.recipient, "webhook_secret": webhook_secret}
     )
     return Message(
+        subject=_retirement_subject(product.name, row.kind, when) if cr.kind == RETIREMENT else "",
         notice_id=str(row.id),
         kind=Kind(row.kind),
         product=product.name,

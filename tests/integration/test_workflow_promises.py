@@ -303,7 +303,7 @@ def test_an_admin_approves_a_stuck_distinct_approver_proposal_only_with_a_reason
 
 
 def test_a_product_retirement_is_announced_like_a_breaking_change(
-    org: Org, clock: Clock, tick: Callable[..., None]
+    org: Org, clock: Clock, tick: Callable[..., None], mail: tuple[RecordingHandler, int]
 ) -> None:
     org.register(notice_period="P14D")
     _ok(org.post("consumer", "/products/sales.orders/subscriptions", {}), 201)
@@ -330,6 +330,9 @@ def test_a_product_retirement_is_announced_like_a_breaking_change(
     assert org.get("consumer", "/products/sales.orders/versions/1.0.0").status_code == 410
     kinds = [k for k, r in _notices(org, retiring["id"]) if r == "consumer@example.com"]
     assert kinds == ["deprecation", "sunset"]  # no tick fell on a reminder's moment
+    subjects = [str(m["Subject"]) for m in mail[0].accepted if m["To"] == "consumer@example.com"]
+    assert subjects[0].startswith("sales.orders is being retired: every version stops")
+    assert subjects[-1] == "sales.orders is retired: every version is gone"
     assert org.propose(ORDERS_COMPATIBLE).status_code == 409
     again = org.post("owner", "/products/sales.orders/retire")
     assert again.status_code == 409
