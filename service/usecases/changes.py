@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +26,15 @@ from service.domain import (
     State,
 )
 from service.errors import Conflict, InvalidInput
+from service.impact import Impact
 from service.schema import parse_schema
 from service.schema.model import Schema
 from service.store import outbox
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Limits, actor_row, stored_schema
-from service.usecases.impact import Downstream, compute_impact
+from service.usecases.impact import Subscriber
+from service.usecases.lineage import LineageIndex
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -57,8 +58,6 @@ from service.workflow import (
     transition,
 )
 
-LineageImpact = Callable[[ChangeSet, Schema, str], dict[str, Any] | None]
-
 
 def propose(
     session: Session,
@@ -70,7 +69,7 @@ def propose(
     summary: str,
     limits: Limits,
     now: datetime,
-    lineage_impact: LineageImpact | None = None,
+    lineage: LineageIndex | None = None,
 ) -> ChangeRequest:
     """Propose a new schema: diff it, find who it reaches, notify them; one open per product."""
     row = q.product_row(session, product, for_update=True)
@@ -86,9 +85,7 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    subs = q.subscription_reads(session, row.id)
-    lineage = lineage_impact(changes, old, row.name) if lineage_impact else None
-    impact = compute_impact(changes, old, subs, downstream_of(session, row), lineage)
+    impact = _impact(session, row, changes, old, lineage)
     bump = data["bump"]
     breaking = is_blocking(changes)
     _refuse_second_open(session, row, breaking=breaking)
@@ -104,7 +101,7 @@ def propose(
         bump=bump,
         breaking=breaking,
         changes=data["changes"],
-        impact=impact,
+        impact=impact.to_stored(),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,
@@ -154,20 +151,36 @@ def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool
         )
 
 
-def downstream_of(session: Session, product: ProductRow) -> list[Downstream]:
-    """The other products defined by SQL, with their owners (who may read this one)."""
-    rows = session.scalars(
-        select(ProductRow).where(ProductRow.defining_sql.is_not(None), ProductRow.id != product.id)
-    ).all()
-    return [
-        Downstream(
-            r.name,
-            r.defining_sql or "",
-            r.dialect,
-            tuple(m.principal.email for m in r.members if m.role == "owner"),
+def _impact(
+    session: Session, row: ProductRow, changes: ChangeSet, old: Schema, lineage: LineageIndex | None
+) -> Impact:
+    """Who the changes reach: the subscribers join the lineage graph's readers for one answer."""
+    if lineage is None:
+        lineage = LineageIndex()
+        lineage.refresh(session)
+    subscribers = [
+        Subscriber(
+            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
         )
-        for r in rows
+        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, row.id)
     ]
+    return lineage.impact(
+        changes,
+        old,
+        product=row.name,
+        subscribers=subscribers,
+        fallback=_owners(row),
+        owners_of=lambda names: _owners_of(session, names),
+    )
+
+
+def _owners(product: ProductRow) -> tuple[str, ...]:
+    return tuple(sorted(m.principal.email for m in product.members if m.role == "owner"))
+
+
+def _owners_of(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
+    rows = session.scalars(select(ProductRow).where(ProductRow.name.in_(names))).all()
+    return {r.name: _owners(r) for r in rows}
 
 
 def _locked(session: Session, cr_id: int) -> tuple[ChangeRequestRow, ProductRow]:
@@ -389,16 +402,10 @@ def rediff_open(
             continue
         scheduled = State(cr.state) is State.SCHEDULED
         breaking = is_blocking(changes) or scheduled  # announced breaking changes stay announced
-        impact = compute_impact(
-            changes,
-            old,
-            q.subscription_reads(session, product.id),
-            downstream_of(session, product),
-            cr.impact.get("lineage"),
-        )
+        impact = _impact(session, product, changes, old, None)
         bump = "major" if breaking else data["bump"]
         cr.changes = data["changes"]
-        cr.impact = impact
+        cr.impact = impact.to_stored()
         cr.bump = bump
         cr.breaking = breaking
         cr.base_version = current.version

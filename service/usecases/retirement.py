@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain import RETIREMENT, ChangeRequest, NoticeKind, Principal, State
 from service.errors import Conflict, StewardError
+from service.impact import Contact, Impact, Reader
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, ProductRow
-from service.usecases.changes import downstream_of, view
+from service.usecases.changes import view
 from service.usecases.common import actor_row, stored_schema
+from service.usecases.impact import subscription_node
 from service.usecases.notices import write_notices
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
@@ -89,37 +92,41 @@ def retire_product(
 
 def _everyone(session: Session, product: ProductRow, source: str) -> dict[str, Any]:
     """The impact of a retirement: every subscription, every product whose SQL reads it."""
-    subs = [
-        {
-            "subscription": sub_id,
-            "consumer": email,
-            "columns": sorted(columns or ()),
-            "changes": ["product_retired"],
-            "breaking": True,
-        }
-        for sub_id, email, columns, _ in q.subscription_reads(session, product.id)
+    kinds = ("product_retired",)
+    readers = [
+        Reader(
+            kind="subscription",
+            name=subscription_node(sub_id),
+            subscription=sub_id,
+            reads=tuple(sorted(columns or ())),
+            kinds=kinds,
+            breaking=True,
+            stops_working=True,
+            contacts=(Contact(email=email, role="subscriber"),),
+        )
+        for sub_id, email, columns, _, _ in q.subscription_reads(session, product.id)
     ]
     schema = stored_schema(source, product.dialect)
-    readers = []
-    for other in downstream_of(session, product):
+    others = session.scalars(
+        select(ProductRow).where(ProductRow.defining_sql.is_not(None), ProductRow.id != product.id)
+    ).all()
+    for other in others:
         try:
-            read = sorted(columns_read(other.sql, other.dialect, [schema]))
+            read = sorted(columns_read(other.defining_sql or "", other.dialect, [schema]))
         except StewardError:
-            continue
+            continue  # a defining SQL that no longer parses reaches nobody we can name
         if read:
+            owners = sorted(m.principal.email for m in other.members if m.role == "owner")
             readers.append(
-                {
-                    "product": other.name,
-                    "owners": list(other.owners),
-                    "columns": read,
-                    "changes": ["product_retired"],
-                    "breaking": True,
-                }
+                Reader(
+                    kind="product",
+                    name=other.name,
+                    product=other.name,
+                    reads=tuple(read),
+                    kinds=kinds,
+                    breaking=True,
+                    stops_working=True,
+                    contacts=tuple(Contact(email=o, role="product owner") for o in owners),
+                )
             )
-    return {
-        "subscriptions": subs,
-        "downstream_products": readers,
-        "consumers": sorted({s["consumer"] for s in subs}),
-        "products_to_acknowledge": sorted(p["product"] for p in readers),
-        "lineage": None,
-    }
+    return Impact(readers=tuple(readers)).to_stored()
