@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.diff import diff_schemas, is_blocking
+from service.diff import decide, diff_schemas
+from service.diff.hints import resolve_rename_map
 from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import (
@@ -25,7 +26,7 @@ from service.domain import (
     SemVer,
     State,
 )
-from service.errors import Conflict, InvalidInput
+from service.errors import Conflict, InvalidInput, StewardError
 from service.impact import Impact
 from service.schema import parse_schema
 from service.schema.model import Schema
@@ -81,13 +82,13 @@ def propose(
     new = parse_schema(
         schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
     )
-    changes = diff_schemas(old, new, renames=renames or {})
+    changes = diff_schemas(old, new, renames=resolve_rename_map(renames, old))
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
     impact = _impact(session, row, changes, old, lineage)
     bump = data["bump"]
-    breaking = is_blocking(changes)
+    breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
     _refuse_second_open(session, row, breaking=breaking)
     cr = ChangeRequestRow(
         product_id=row.id,
@@ -376,9 +377,11 @@ def rediff_open(
     for cr in q.open_change_requests(session, product.id):
         if cr.id == released.id or cr.kind == RETIREMENT:
             continue
-        changes = diff_schemas(
-            old, stored_schema(cr.source, product.dialect), renames=cr.renames or {}
-        )
+        try:
+            hints = resolve_rename_map(cr.renames, old)
+        except StewardError:  # a hint naming what the new version no longer has: no hint
+            hints = {}
+        changes = diff_schemas(old, stored_schema(cr.source, product.dialect), renames=hints)
         data = report(changes)
         before = cr.state
         outcome = rediff_outcome(
@@ -401,7 +404,9 @@ def rediff_open(
             _audit_transition(session, None, cr, before, "withdraw", now, cr.decision_reason)
             continue
         scheduled = State(cr.state) is State.SCHEDULED
-        breaking = is_blocking(changes) or scheduled  # announced breaking changes stay announced
+        breaking = (
+            decide(changes).blocks() or scheduled
+        )  # announced breaking changes stay announced
         impact = _impact(session, product, changes, old, None)
         bump = "major" if breaking else data["bump"]
         cr.changes = data["changes"]

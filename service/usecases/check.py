@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.diff import diff_schemas, is_blocking
+from service.diff import decide, diff_schemas
+from service.diff.hints import resolve_rename_map
 from service.diff.report import report
 from service.domain import CheckResult, State
 from service.schema import parse_schema
@@ -37,7 +38,8 @@ def check_schema(
     new = parse_schema(
         schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
     )
-    changes = diff_schemas(stored_schema(current.source, row.dialect), new, renames=renames or {})
+    old = stored_schema(current.source, row.dialect)
+    changes = diff_schemas(old, new, renames=resolve_rename_map(renames, old))
     data: dict[str, Any] = report(changes)
 
     def answer(
@@ -51,7 +53,7 @@ def check_schema(
 
     if not changes.changes:
         return answer(True, "current", f"the schema is {row.name} {current.version}, current")
-    if not is_blocking(changes):
+    if not decide(changes).blocks():
         return answer(True, "compatible", f"compatible with {row.name} {current.version}")
     match = _matching_request(session, row.id, row.dialect, new)
     if match is None:
