@@ -18,6 +18,12 @@ class Kind(StrEnum):
     SUNSET = "sunset"
     RELEASED = "released"
     DELIVERY_FAILED = "delivery_failed"
+    REVIEW = "review"
+    DECISION = "decision"
+    COMMENT = "comment"
+
+
+ACKNOWLEDGEABLE = frozenset({Kind.PROPOSED, Kind.DEPRECATION, Kind.REMINDER})
 
 
 class Status(StrEnum):
@@ -68,6 +74,15 @@ class Message:
     sunset_at: datetime | None = None
     subject: str = ""
     failure: str = ""
+    note: str = ""  # a comment's text, or the reason given with a decision
+    note_author: str = ""
+    outcome: str = ""  # what was decided: approved, rejected, withdrawn
+    change_request_url: str = ""
+
+    @property
+    def acknowledgeable(self) -> bool:
+        """Whether acknowledging still means something: before the change takes effect."""
+        return self.kind in ACKNOWLEDGEABLE
 
     def __post_init__(self) -> None:
         if not self.recipient_email and not self.webhook_url:

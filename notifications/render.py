@@ -23,6 +23,9 @@ _SUBJECTS = {
     Kind.SUNSET: "{product} {old} is retired",
     Kind.RELEASED: "{product} {new} is released",
     Kind.DELIVERY_FAILED: "{product}: a notice about {new} could not be delivered",
+    Kind.REVIEW: "{product}: a change {old} -> {new} awaits your decision",
+    Kind.DECISION: "{product}: your change {old} -> {new} was {outcome}",
+    Kind.COMMENT: "{product}: a comment on the change {old} -> {new}",
 }
 
 
@@ -52,6 +55,7 @@ def subject(message: Message) -> str:
         new=message.new_version,
         effective=iso_utc(message.effective_at) if message.effective_at else "on a date to come",
         sunset=iso_utc(message.sunset_at) if message.sunset_at else "its sunset",
+        outcome=message.outcome or "decided",
     )
 
 

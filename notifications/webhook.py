@@ -1,4 +1,5 @@
-"""Deliver a notice as a signed JSON POST (Slack-compatible `text`) and verify such signatures."""
+"""Deliver a notice as a signed JSON POST (Steward's own fields, or Slack's incoming-webhook
+blocks for a Slack URL) and verify such signatures."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def payload(message: Message, *, now: datetime) -> dict[str, Any]:
     lines += [f"• `{c.target}` ({c.verdict}): {c.reason}" for c in message.changes]
     if message.touched:
         lines.append("Touches your: " + ", ".join(f"`{t}`" for t in message.touched))
-    lines.append(f"Acknowledge: {message.acknowledge_url}")
+    if message.change_request_url:
+        lines.append(f"Change request: {message.change_request_url}")
     return {
         "text": "\n".join(lines),
         "notice_id": message.notice_id,
@@ -54,6 +56,79 @@ def payload(message: Message, *, now: datetime) -> dict[str, Any]:
         "acknowledge_url": message.acknowledge_url,
         "sent_at": iso_utc(now),
     }
+
+
+SLACK_PREFIX = "slack+"
+SLACK_HOSTS = ("hooks.slack.com",)
+MAX_SLACK_CHANGES = 10  # Slack allows 50 blocks; a notice stays readable with fewer
+
+
+def is_slack(url: str) -> bool:
+    """Whether a webhook URL speaks Slack's incoming-webhook format: a Slack URL, or any URL
+    written `slack+https://...` (Mattermost, Rocket.Chat and others accept the same format).
+
+    >>> is_slack("https://hooks.slack.com/services/T0/B0/x"), is_slack("https://example.com/h")
+    (True, False)
+    >>> is_slack("slack+http://127.0.0.1:9000/hooks/x")
+    True
+    """
+    if url.startswith(SLACK_PREFIX):
+        return True
+    return httpx.URL(url).host in SLACK_HOSTS
+
+
+def target_url(url: str) -> str:
+    """The URL to POST to (without the `slack+` marker).
+
+    >>> target_url("slack+https://chat.example.com/hooks/x")
+    'https://chat.example.com/hooks/x'
+    """
+    return url.removeprefix(SLACK_PREFIX)
+
+
+def slack_payload(message: Message) -> dict[str, Any]:
+    """Slack's incoming-webhook body: a fallback `text` and blocks with the diff and links."""
+    title = subject(message)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+    ]
+    dates = [f"*{message.old_version}* → *{message.new_version}*"]
+    if message.effective_at is not None:
+        dates.append(f"effective {iso_utc(message.effective_at)}")
+    if message.sunset_at is not None:
+        dates.append(f"{message.old_version} retired {iso_utc(message.sunset_at)}")
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": " · ".join(dates)}})
+    if message.note:
+        who = f"{_slack_escape(message.note_author)}: " if message.note_author else ""
+        quote = f"> {who}{_slack_escape(message.note)}"[:2900]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote}})
+    shown = message.changes[:MAX_SLACK_CHANGES]
+    if shown:
+        lines = [
+            f"• `{_slack_escape(c.target)}` _{c.verdict}_: {_slack_escape(c.reason)}" for c in shown
+        ]
+        if len(message.changes) > len(shown):
+            lines.append(f"…and {len(message.changes) - len(shown)} more")
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}}
+        )
+    if message.touched:
+        touched = ", ".join(f"`{_slack_escape(t)}`" for t in message.touched)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Touches: {touched}"[:2900]}],
+            }
+        )
+    if message.change_request_url:
+        link = f"<{message.change_request_url}|Open the change request>"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": link}})
+    return {"text": title, "blocks": blocks}
+
+
+def _slack_escape(text: str) -> str:
+    """Slack's three control characters escaped, so names and reasons show as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -103,7 +178,9 @@ async def post_notice(
     if not message.webhook_url or not message.webhook_secret:
         raise ValueError(f"notice {message.notice_id} has no webhook URL and secret")
     moment = now or datetime.now(UTC)
-    body = json.dumps(payload(message, now=moment), separators=(",", ":")).encode()
+    slack = is_slack(message.webhook_url)
+    data = slack_payload(message) if slack else payload(message, now=moment)
+    body = json.dumps(data, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(message.webhook_secret, body),
@@ -112,7 +189,7 @@ async def post_notice(
         "User-Agent": "steward-notices",
     }
     try:
-        response = await client.post(message.webhook_url, content=body, headers=headers)
+        response = await client.post(target_url(message.webhook_url), content=body, headers=headers)
     except httpx.TransportError as exc:
         return _outcome(message, Status.TRANSIENT, f"{type(exc).__name__}: {exc}", None)
     status = classify(response.status_code)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -138,6 +138,9 @@ class State(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+SCHEMA_CHANGE = "schema"
+RETIREMENT = "retirement"
+
 OPEN_STATES = frozenset({State.PROPOSED, State.APPROVED, State.SCHEDULED})
 
 
@@ -150,6 +153,9 @@ class NoticeKind(StrEnum):
     MIGRATION = "migration"
     SUNSET = "sunset"
     RELEASED = "released"
+    REVIEW = "review"  # to owners and maintainers: a proposal awaits their decision
+    DECISION = "decision"  # to the proposer: approved, rejected or withdrawn (with the reason)
+    COMMENT = "comment"  # to the participants of a change request
 
 
 class NoticeState(StrEnum):
@@ -202,6 +208,67 @@ class Product:
     current_version: str
     created_at: datetime
     reminders: tuple[str, ...] = DEFAULT_REMINDERS
+    waive_notice_without_readers: bool = False
+    slas: tuple[tuple[str, str], ...] = ()  # (name, promise) pairs, e.g. ("freshness", "PT1H")
+    retired_at: datetime | None = None
+
+
+T = TypeVar("T")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: at most `limit` items after the key `after` (None: from the start)."""
+
+    limit: int = 100
+    after: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paged(Generic[T]):
+    """A page of items and the key to continue after (None: this was the last page)."""
+
+    items: list[T]
+    next_after: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The CI gate's answer: pass or not, why, and the change request and date that decide it."""
+
+    passed: bool
+    verdict: str  # current | compatible | approved | waiting | awaiting_approval | unannounced
+    message: str
+    product: str
+    current_version: str
+    diff: dict[str, Any]
+    change_request: int | None = None
+    effective_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The current principal's own view: who they are and what they hold."""
+
+    email: str
+    name: str | None
+    is_admin: bool
+    owner_of: tuple[str, ...]
+    maintainer_of: tuple[str, ...]
+    subscribed_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as its holder sees it: never the secret, only when it was made and ends."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +312,17 @@ class ChangeRequest:
     acknowledged_by: tuple[str, ...]
     awaiting_acknowledgement: tuple[str, ...]
     source: str
+    decision_reason: str | None = None
+    waive_notice_without_readers: bool = False
+    kind: str = "schema"  # or "retirement": the whole product is retired, announced the same way
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment on a change request."""
+
+    id: int
+    change_request_id: int
+    author: str
+    body: str
+    created_at: datetime

@@ -85,3 +85,13 @@ class Conflict(StewardError):
     """The request conflicts with the current state, e.g. a name already taken (409)."""
 
     code = "conflict"
+
+
+class Gone(StewardError):
+    """The thing existed and is retired for good, e.g. a version after its sunset (410)."""
+
+    code = "gone"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **details: Any):
+        super().__init__(message, **details)
+        self.headers = dict(headers or {})

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.message import AffectedChange, Kind, Message
-from service.domain import NoticeState, parse_duration
+from notifications.message import AffectedChange, Kind, Message, iso_utc
+from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.impact import Reader
 from service.store.tables import (
     ChangeRequestRow,
@@ -22,6 +22,7 @@ from service.store.tables import (
 from service.usecases.notices import EMAIL, effective_at, impact_of_row
 
 DELIVERY_FAILED = Kind.DELIVERY_FAILED.value
+_ANNOUNCING = frozenset({Kind.DEPRECATION.value, Kind.REMINDER.value})
 
 
 def _mine(cr: ChangeRequestRow, email: str | None) -> list[Reader]:
@@ -85,6 +86,21 @@ def _failures(session: Session, cr: ChangeRequestRow) -> str:
     return "; ".join(f"{r.kind} notice to {r.recipient}: {r.last_error}" for r in rows)
 
 
+def _retirement_subject(product: str, kind: str, when: datetime | None) -> str:
+    """A retirement's own words: the product goes, not a version replaced by another."""
+    if kind == Kind.SUNSET.value:
+        return f"{product} is retired: every version is gone"
+    date = iso_utc(when) if when is not None else "on a date to come"
+    return f"{product} is being retired: every version stops answering {date}"
+
+
+def _outcome(cr: ChangeRequestRow) -> str:
+    """What was decided, in the proposer's words: approved (scheduled or released), or the end."""
+    if cr.state in (State.APPROVED.value, State.SCHEDULED.value, State.RELEASED.value):
+        return "approved"
+    return cr.state
+
+
 def build_message(
     session: Session, row: NoticeRow, *, now: datetime, public_url: str, webhook_secret: str
 ) -> Message:
@@ -105,7 +121,15 @@ def build_message(
             when = now + parse_duration(product.notice_period, field="notice_period")
     sunset = old.sunset_at if old is not None and cr.released_at is not None else None
     if sunset is None and when is not None and cr.breaking:
-        sunset = when + parse_duration(product.sunset_period, field="sunset_period")
+        # A retired product is gone at the effective date; a new version keeps the old a while.
+        keep = parse_duration(product.sunset_period, field="sunset_period")
+        sunset = when if cr.kind == RETIREMENT else when + keep
+        if old is not None and old.sunset_at is not None:
+            sunset = max(sunset, old.sunset_at)
+    announcing = row.kind in _ANNOUNCING and cr.released_at is None and cr.breaking
+    if announcing and old is not None and sunset is not None:
+        # The date told to readers is kept on the version: it never moves earlier.
+        old.sunset_at = max(old.sunset_at, sunset) if old.sunset_at else sunset
     base = public_url.rstrip("/")
     channel_fields: dict[str, Any] = (
         {"recipient_email": row.recipient}
@@ -113,6 +137,7 @@ def build_message(
         else {"webhook_url": row.recipient, "webhook_secret": webhook_secret}
     )
     return Message(
+        subject=_retirement_subject(product.name, row.kind, when) if cr.kind == RETIREMENT else "",
         notice_id=str(row.id),
         kind=Kind(row.kind),
         product=product.name,
@@ -127,6 +152,10 @@ def build_message(
         effective_at=when if row.kind != "proposed" else None,
         sunset_at=sunset if row.kind != "proposed" else None,
         failure=_failures(session, cr) if row.kind == DELIVERY_FAILED else "",
+        note=row.note or "",
+        note_author=row.note_author or "",
+        outcome=_outcome(cr) if row.kind == Kind.DECISION.value else "",
+        change_request_url=f"{base}/change-requests/{cr.id}",
         **channel_fields,
     )
 

@@ -33,8 +33,10 @@ from service.store.db import Database
 from service.store.tables import ChangeRequestRow, NoticeRow, VersionRow
 from service.usecases.changes import release
 from service.usecases.notices import deprecation_delivered_at, effective_at, write_notices
+from service.usecases.participants import tell_deciders
 
 log = logging.getLogger(__name__)
+REVIEW_REMINDER = "review-reminder"
 
 
 def smtp_settings(settings: Settings) -> SmtpSettings:
@@ -117,7 +119,21 @@ class NoticeScheduler:
             for cr_id in released:
                 if not outbox.has_mark(session, cr_id, "sunset"):
                     count += self._guarded(session, cr_id, now, self._released)
+            proposed = session.scalars(
+                select(ChangeRequestRow.id).where(ChangeRequestRow.state == State.PROPOSED.value)
+            ).all()
+            for cr_id in proposed:
+                if not outbox.has_mark(session, cr_id, REVIEW_REMINDER):
+                    count += self._guarded(session, cr_id, now, self._awaiting)
             return count
+
+    def _awaiting(self, session: Session, cr: ChangeRequestRow, now: datetime) -> int:
+        """Remind owners and maintainers once of a proposal still awaiting their decision."""
+        wait = parse_duration(self.config.review_reminder_after, field="review_reminder_after")
+        if now < cr.created_at + wait:
+            return 0
+        outbox.add_mark(session, cr.id, REVIEW_REMINDER, now)
+        return tell_deciders(session, cr, cr.proposer, now)
 
     def _guarded(
         self,

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     default_sunset_period: str = Field(
         default="P30D", description="Sunset period of products that name none (ISO 8601)."
     )
+    review_reminder_after: str = Field(
+        default="P2D",
+        description="How long a proposal waits for its owners' decision before they are "
+        "reminded (ISO 8601; once per proposal).",
+    )
     run_migrations: bool = Field(
         default=True, description="Run `alembic upgrade head` when the app starts."
     )

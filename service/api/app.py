@@ -19,10 +19,19 @@ from starlette.exceptions import HTTPException
 
 from service import __version__
 from service.api.deps import Context, utc_now
-from service.api.routes import change_requests, lineage, misc, notices, products, subscriptions
+from service.api.routes import (
+    change_requests,
+    lineage,
+    me,
+    misc,
+    notices,
+    products,
+    subscriptions,
+)
 from service.api.schemas import ErrorOut
 from service.errors import (
     Conflict,
+    Gone,
     InvalidInput,
     InvalidTransition,
     NotAuthenticated,
@@ -43,13 +52,14 @@ STATUS: dict[type[StewardError], int] = {
     NotAuthorized: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     InvalidTransition: 409,
     InvalidInput: 422,
     SchemaParseError: 422,
 }
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 422)
+    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 410, 422)
 }
 
 
@@ -62,10 +72,14 @@ def status_for(error: StewardError) -> int:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The one error shape: `{"error": {"code", "message", "details"}}`."""
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else headers
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
@@ -73,7 +87,8 @@ def error_response(
 async def _steward_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StewardError)
     details = {k: v for k, v in exc.details.items() if v is not None}
-    return error_response(status_for(exc), exc.code, exc.message, details)
+    headers = exc.headers if isinstance(exc, Gone) else None
+    return error_response(status_for(exc), exc.code, exc.message, details, headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -157,6 +172,6 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    for module in (products, subscriptions, change_requests, notices, lineage, misc):
+    for module in (products, subscriptions, change_requests, notices, lineage, misc, me):
         app.include_router(module.router)
     return app

@@ -26,10 +26,17 @@ def deprecation_headers(
     headers = {"Deprecation": f"@{int(found.deprecated_at.timestamp())}"}
     if found.sunset_at is not None:
         headers["Sunset"] = format_datetime(found.sunset_at, usegmt=True)
-    this = SemVer.parse(found.version)
-    later = sorted((SemVer.parse(v.version) for v in versions), key=lambda s: s)
-    successor = next((v for v in later if v > this), None)
-    if successor is not None:
-        url = f"/products/{quote(product, safe='')}/versions/{successor}"
+    url = successor_url(product, found, versions)
+    if url is not None:
         headers["Link"] = f'<{url}>; rel="successor-version"'
     return headers
+
+
+def successor_url(product: str, found: Version, versions: Sequence[Version]) -> str | None:
+    """The path of the next version after `found`, or None for the newest."""
+    this = SemVer.parse(found.version)
+    later = sorted(SemVer.parse(v.version) for v in versions)
+    successor = next((v for v in later if v > this), None)
+    if successor is None:
+        return None
+    return f"/products/{quote(product, safe='')}/versions/{successor}"

@@ -16,6 +16,7 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
 Text = Annotated[str, Field(min_length=1)]
 Id = Annotated[int, Path(ge=1, le=2**53, description="A numeric id.")]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as input, never a 500
 
 
 class Strict(BaseModel):
@@ -52,6 +53,11 @@ class ProductIn(Strict):
     notice_period: str = "P14D"
     sunset_period: str = "P30D"
     require_distinct_approver: bool = False
+    waive_notice_without_readers: bool = Field(
+        default=False,
+        description="Let a breaking change that reaches no known reader take effect on approval "
+        "instead of waiting its notice period.",
+    )
     sql: Text | None = None
     reminders: list[str] = Field(
         default_factory=lambda: list(DEFAULT_REMINDERS),
@@ -61,6 +67,40 @@ class ProductIn(Strict):
 
     _check_notice = field_validator("notice_period", "sunset_period")(_duration)
     _check_reminders = field_validator("reminders")(_reminders)
+
+
+class ProductPatch(Strict):
+    """Change a product: only the fields given change."""
+
+    description: Annotated[str, Field(max_length=10_000, pattern=NO_NUL)] | None = None
+    owners: list[Email] | None = Field(default=None, min_length=1)
+    maintainers: list[Email] | None = None
+    notice_period: str | None = None
+    sunset_period: str | None = None
+    reminders: list[str] | None = Field(default=None, max_length=MAX_REMINDERS)
+    require_distinct_approver: bool | None = None
+    waive_notice_without_readers: bool | None = None
+    slas: (
+        dict[
+            Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)],
+            Annotated[str, Field(max_length=500, pattern=NO_NUL)],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=50,
+        description='Service levels promised, by name, e.g. {"freshness": "PT1H"}.',
+    )
+
+    @field_validator("notice_period", "sunset_period")
+    @classmethod
+    def _check_period(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
+
+    @field_validator("reminders")
+    @classmethod
+    def _check_reminder_list(cls, value: list[str] | None) -> list[str] | None:
+        return _reminders(value) if value is not None else None
 
 
 class SubscriptionIn(Strict):
@@ -79,6 +119,25 @@ class ChangeRequestIn(Strict):
     schema_: Text = Field(alias="schema")
     renames: dict[str, Text] | None = None
     summary: Text
+
+
+class DecisionIn(Strict):
+    """An optional reason given with approve, reject or withdraw (kept, audited, told)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)] | None = None
+
+
+class CommentIn(Strict):
+    """A comment on a change request."""
+
+    body: Annotated[str, Field(min_length=1, max_length=10_000, pattern=NO_NUL)]
+
+
+class CheckIn(Strict):
+    """A schema a CI pipeline wants to ship for a product."""
+
+    schema_: Text = Field(alias="schema")
+    renames: dict[str, Text] | None = None
 
 
 class DiffIn(Strict):
@@ -133,6 +192,14 @@ class ProductOut(Out):
     current_version: str
     created_at: datetime
     reminders: list[str]
+    waive_notice_without_readers: bool
+    slas: dict[str, str]
+    retired_at: datetime | None
+
+    @field_validator("slas", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        return dict(value) if isinstance(value, tuple) else value
 
 
 class VersionOut(Out):
@@ -190,6 +257,19 @@ class ChangeRequestOut(Out):
     earliest_effective_at: datetime | None
     acknowledged_by: list[str]
     awaiting_acknowledgement: list[str]
+    decision_reason: str | None
+    waive_notice_without_readers: bool
+    kind: str
+
+
+class CommentOut(Out):
+    """A comment on a change request."""
+
+    id: int
+    change_request_id: int
+    author: str
+    body: str
+    created_at: datetime
 
 
 class AuditOut(Out):
@@ -211,3 +291,38 @@ class LineageOut(Out):
     id: int
     kind: str
     name: str | None
+
+
+class MeOut(Out):
+    """The current principal."""
+
+    email: str
+    name: str | None
+    is_admin: bool
+    owner_of: list[str]
+    maintainer_of: list[str]
+    subscribed_to: list[str]
+
+
+class TokenOut(Out):
+    """A token's record (never its secret)."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class CheckOut(Out):
+    """The CI gate's answer (see `steward check`)."""
+
+    passed: bool
+    verdict: str
+    message: str
+    product: str
+    current_version: str
+    diff: dict[str, Any]
+    change_request: int | None
+    effective_at: datetime | None

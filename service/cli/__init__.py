@@ -15,6 +15,11 @@ from service import __version__
 
 # command name -> (module, attribute, one-line help shown by `steward --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": (
+        "service.cli.check",
+        "check",
+        "CI gate: is NEW the current, a compatible or an approved schema of PRODUCT?",
+    ),
     "db": ("service.cli.db", "db", "Manage the database schema (upgrade, current)."),
     "diff": ("service.cli.diff", "diff", "Compare OLD and NEW schemas; exit 1 if anything breaks."),
     "lineage": ("service.cli.lineage", "lineage_command", "Print the lineage graph of PATH."),

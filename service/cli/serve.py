@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -156,14 +158,21 @@ def _instructions(tokens: dict[str, str], base: str) -> str:
         f"  export OWNER={owner} MAINTAINER={maint} ANALYST={fin}",
         f'  curl -s {base}/products -H "Authorization: Bearer $ANALYST"',
         f'  curl -s {base}/products/sales.orders/subscriptions -H "Authorization: Bearer $ANALYST"',
-        "  # a maintainer proposes a breaking change (amount -> amount_cents):",
-        f"  curl -s -X POST {base}/products/sales.orders/change-requests \\",
+        "  # a maintainer proposes a breaking change (amount -> amount_cents); keep its id:",
+        f"  CR=$(curl -s -X POST {base}/products/sales.orders/change-requests \\",
         '    -H "Authorization: Bearer $MAINTAINER" -H "Content-Type: application/json" \\',
         '    -d "$(python3 -c \'import json;print(json.dumps({"summary":"amount in cents",'
-        '"schema":open("fixtures/demo/sales_orders.v2-breaking.sql").read()}))\')"',
-        "  # the owner approves it (a different person, as sales.orders requires):",
-        f'  curl -s -X POST {base}/change-requests/1/approve -H "Authorization: Bearer $OWNER"',
-        f'  curl -s -X POST {base}/change-requests/1/acknowledge -H "Authorization: Bearer $ANALYST"',
+        '"schema":open("fixtures/demo/sales_orders.v2-breaking.sql").read()}))\')" \\',
+        "    | python3 -c 'import json,sys;print(json.load(sys.stdin)[\"id\"])'); echo $CR",
+        "  # the analyst comments; the owner approves with a reason (a different person):",
+        f'  curl -s -X POST {base}/change-requests/$CR/comments -H "Authorization: Bearer $ANALYST" \\',
+        '    -H "Content-Type: application/json" -d \'{"body":"our revenue report reads amount"}\'',
+        f'  curl -s -X POST {base}/change-requests/$CR/approve -H "Authorization: Bearer $OWNER" \\',
+        '    -H "Content-Type: application/json" -d \'{"reason":"finance agreed"}\'',
+        f'  curl -s -X POST {base}/change-requests/$CR/acknowledge -H "Authorization: Bearer $ANALYST"',
+        f'  curl -s {base}/change-requests/$CR/notices -H "Authorization: Bearer $OWNER"',
+        "",
+        "Each start resets the demo's own database (.steward/demo.db), so this always fits.",
         "",
     ]
     return "\n".join(lines)
@@ -232,6 +241,9 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
     settings = Settings()
     given = {"host": host, "port": port, "workers": workers}
     settings = settings.model_copy(update={k: v for k, v in given.items() if v is not None})
+    if "public_url" not in settings.model_fields_set and not os.environ.get("STEWARD_PUBLIC_URL"):
+        local = local_url(settings.host, settings.port)
+        settings = settings.model_copy(update={"public_url": local})
     if demo and settings.workers > 1:
         raise click.UsageError("--demo runs in one process: leave out --workers")
     if settings.workers > 1:
@@ -242,13 +254,59 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
             app = create_app(settings)
         except StewardError as exc:  # e.g. a replica told not to migrate, on an old schema
             raise click.ClickException(str(exc)) from exc
+        app.state.steward.mail = check_mail(settings)
         uvicorn.run(app, **_uvicorn_options(settings))
         return
-    base = f"http://{settings.host}:{settings.port}"
+    settings = reset_demo_database(settings)
+    base = settings.public_url
     mail_dir = Path(".steward") / "demo-mail"
     with demo_mail_sink(mail_dir, settings) as (settings, sink):
         app = create_app(settings)
         click.echo(load_demo(app.state.steward.db, demo_dir(), base))
         if sink:
             click.echo(f"Notices are delivered to a local mail sink on {sink}; see {mail_dir}/\n")
+        app.state.steward.mail = check_mail(settings)
         uvicorn.run(app, **_uvicorn_options(settings))
+
+
+DEMO_DATABASE = Path(".steward") / "demo.db"
+
+
+def reset_demo_database(settings: Settings) -> Settings:
+    """The demo's own SQLite file, emptied on every start so its walk-through always fits;
+    a database named by STEWARD_DATABASE_URL is used as it is (never deleted)."""
+    if "database_url" in settings.model_fields_set or os.environ.get("STEWARD_DATABASE_URL"):
+        click.echo(
+            "STEWARD_DATABASE_URL is set: the demo loads into it without resetting it, so the "
+            "walk-through below may not fit what is already there.",
+            err=True,
+        )
+        return settings
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    return settings.model_copy(update={"database_url": f"sqlite:///./{DEMO_DATABASE}"})
+
+
+def local_url(host: str, port: int) -> str:
+    """The base URL of links in notices when STEWARD_PUBLIC_URL is not set: where we listen.
+
+    >>> local_url("0.0.0.0", 8303)
+    'http://127.0.0.1:8303'
+    """
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
+
+
+def check_mail(settings: Settings, timeout: float = 2.0) -> str:
+    """`reachable` or `unreachable` for the configured SMTP server; warns on stderr when not."""
+    host, port = settings.smtp_host, settings.smtp_port
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return "reachable"
+    except OSError as exc:
+        click.echo(
+            f"WARNING: the mail server {host}:{port} cannot be reached ({exc}); notices will "
+            "wait in the outbox and no notice period starts. Set STEWARD_SMTP_HOST/PORT.",
+            err=True,
+        )
+        return "unreachable"

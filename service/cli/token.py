@@ -1,15 +1,40 @@
-"""`steward token create`: a bearer token for a principal, printed once (stored hashed)."""
+"""`steward token create|list|revoke`: bearer tokens, printed once (stored hashed), expiring."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
+from service.domain import parse_duration
 from service.errors import StewardError
 from service.settings import Settings
 from service.store.db import Database
-from service.usecases.auth import create_token
+from service.usecases.auth import create_token, list_tokens, revoke_token
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    db = Database(Settings())
+    try:
+        db.migrate()
+        with db.writing() as session:
+            yield session
+    except StewardError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+
+
+def _run(work: Callable[[Session], T]) -> T:
+    with _session() as session:
+        return work(session)
 
 
 @click.group("token")
@@ -21,19 +46,37 @@ def token() -> None:
 @click.option("--email", required=True, help="Whose token it is (created if new).")
 @click.option("--name", default=None, help="A name for the principal.")
 @click.option("--admin", is_flag=True, help="Admins register products and ingest lineage.")
-def create(email: str, name: str | None, admin: bool) -> None:
+@click.option("--expires", default=None, help="Lifetime as an ISO 8601 duration, e.g. P90D.")
+def create(email: str, name: str | None, admin: bool, expires: str | None) -> None:
     """Create a token and print it; it cannot be shown again."""
-    db = Database(Settings())
+    now = datetime.now(UTC)
     try:
-        db.migrate()
-        with db.writing() as session:
-            principal, secret = create_token(
-                session, email=email, name=name, admin=admin, now=datetime.now(UTC)
-            )
+        until = now + parse_duration(expires, field="expires") if expires else None
     except StewardError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    principal, secret = _run(
+        lambda s: create_token(s, email=email, name=name, admin=admin, now=now, expires_at=until)
+    )
     role = "admin" if principal.is_admin else "user"
-    click.echo(f"# token for {principal.email} ({role}); shown once, keep it safe", err=True)
+    ends = f", expires {until.isoformat(timespec='seconds')}" if until else ""
+    click.echo(f"# token for {principal.email} ({role}{ends}); shown once, keep it safe", err=True)
     click.echo(secret)
+
+
+@token.command("list")
+@click.option("--email", default=None, help="Only this principal's tokens.")
+def list_(email: str | None) -> None:
+    """List tokens (id, holder, created, expires, revoked); never their secrets."""
+    found = _run(lambda s: list_tokens(s, actor=None, email=email))
+    for t in found:
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        ends = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never"
+        click.echo(f"{t.id}\t{t.email}\tcreated {t.created_at:%Y-%m-%d}\texpires {ends}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def revoke(token_id: int) -> None:
+    """Revoke a token by its id (from `steward token list`); it stops working at once."""
+    found = _run(lambda s: revoke_token(s, actor=None, token_id=token_id, now=datetime.now(UTC)))
+    click.echo(f"revoked token {found.id} of {found.email}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, and_, or_, select
+from sqlalchemy import ForeignKey, String, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -69,6 +69,16 @@ def release_lease(session: Session, *, holder: str, name: str = "scheduler") -> 
 def has_mark(session: Session, cr_id: int, event: str) -> bool:
     """Whether `event` of this change request was already acted on."""
     return session.get(ScheduleMarkRow, (cr_id, event)) is not None
+
+
+def clear_marks(session: Session, cr_id: int, prefix: str) -> None:
+    """Forget the marks of a change request whose events start with `prefix` (its deadlines
+    moved: a re-approved change is reminded again before its new date)."""
+    session.execute(
+        delete(ScheduleMarkRow).where(
+            ScheduleMarkRow.change_request_id == cr_id, ScheduleMarkRow.event.startswith(prefix)
+        )
+    )
 
 
 def add_mark(session: Session, cr_id: int, event: str, now: datetime) -> None:

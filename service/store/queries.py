@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.diff import Verdict, decide_verdicts
 from service.domain import (
     ChangeRequest,
+    Page,
     Principal,
     Product,
     Role,
@@ -20,7 +21,7 @@ from service.domain import (
     Subscription,
     Version,
 )
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.impact import Impact
 from service.store.tables import (
     AcknowledgementRow,
@@ -34,6 +35,32 @@ from service.store.tables import (
     TokenRow,
     VersionRow,
 )
+
+R = TypeVar("R")
+
+
+def keyset(query: Select[Any], key: Any, page: Page, *, descending: bool = False) -> Select[Any]:
+    """`query` ordered by `key`, after the page's cursor, one more than the page holds (to know
+    whether another page follows)."""
+    if page.after is not None:
+        wanted = key.type.python_type
+        fits = isinstance(page.after, wanted) and not (
+            isinstance(page.after, int) and not 0 <= page.after < 2**63
+        )
+        if not fits:  # a cursor of another list, or made up: never a database error
+            raise InvalidInput("cursor is not one this API gave out", field="cursor")
+        query = query.where(key < page.after if descending else key > page.after)
+    return query.order_by(key.desc() if descending else key).limit(page.limit + 1)
+
+
+def page_of(
+    rows: Sequence[R], page: Page, key: Callable[[R], str | int]
+) -> tuple[list[R], str | int | None]:
+    """The rows of this page and the cursor of the next (None when this is the last)."""
+    if len(rows) <= page.limit:
+        return list(rows), None
+    kept = list(rows[: page.limit])
+    return kept, key(kept[-1])
 
 
 def hash_token(token: str) -> str:
@@ -51,6 +78,7 @@ _PRINCIPAL_BY_TOKEN = (
         PrincipalRow.name,
         PrincipalRow.is_admin,
         PrincipalRow.webhook_url,
+        TokenRow.expires_at,
     )
     .join(TokenRow, TokenRow.principal_id == PrincipalRow.id)
     .where(TokenRow.token_hash == bindparam("token_hash"), TokenRow.revoked_at.is_(None))
@@ -76,9 +104,18 @@ _PRODUCT_BY_NAME = (
         ProductRow.defining_sql,
         ProductRow.created_at,
         ProductRow.reminders,
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.major).scalar_subquery(),
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.minor).scalar_subquery(),
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.patch).scalar_subquery(),
+        ProductRow.waive_notice_without_readers,
+        ProductRow.slas,
+        ProductRow.retired_at,
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.major)
+        .scalar_subquery()
+        .label("major"),
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.minor)
+        .scalar_subquery()
+        .label("minor"),
+        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.patch)
+        .scalar_subquery()
+        .label("patch"),
         MemberRow.role,
         PrincipalRow.email,
     )
@@ -89,15 +126,17 @@ _PRODUCT_BY_NAME = (
 )
 
 
-def principal_for_token(session: Session | Connection, token: str) -> Principal | None:
-    """The principal holding this (unrevoked) token, or None (one statement: a plain
-    connection will do)."""
+def principal_for_token(
+    session: Session | Connection, token: str
+) -> tuple[Principal, datetime | None] | None:
+    """The principal holding this (unrevoked) token and the token's expiry, or None (one
+    statement: a plain connection will do; whether it has expired is the caller's check)."""
     connection = session.connection() if isinstance(session, Session) else session
     found = connection.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    pid, email, name, is_admin, webhook_url = found
-    return Principal(pid, email, name, bool(is_admin), webhook_url)
+    pid, email, name, is_admin, webhook_url, expires_at = found
+    return Principal(pid, email, name, bool(is_admin), webhook_url), expires_at
 
 
 def product_by_name(session: Session | Connection, name: str) -> Product:
@@ -107,7 +146,7 @@ def product_by_name(session: Session | Connection, name: str) -> Product:
     if not rows:
         raise NotFound(f"no product named {name!r}", product=name)
     first = rows[0]
-    if first[10] is None:  # every product is created with 1.0.0
+    if first.major is None:  # every product is created with 1.0.0
         raise NotFound("product has no version", product_id=first.id)
     return Product(
         id=first.id,
@@ -120,9 +159,12 @@ def product_by_name(session: Session | Connection, name: str) -> Product:
         sunset_period=first.sunset_period,
         require_distinct_approver=bool(first.require_distinct_approver),
         defining_sql=first.defining_sql,
-        current_version=f"{first[10]}.{first[11]}.{first[12]}",
+        current_version=f"{first.major}.{first.minor}.{first.patch}",
         created_at=first.created_at,
         reminders=tuple(first.reminders),
+        waive_notice_without_readers=bool(first.waive_notice_without_readers),
+        slas=tuple(sorted((str(k), str(v)) for k, v in (first.slas or {}).items())),
+        retired_at=first.retired_at,
     )
 
 
@@ -224,11 +266,24 @@ def subscription_reads(
     return [(i, e, frozenset(c) if c else None, bool(a), bool(s)) for i, e, c, a, s in rows]
 
 
-def open_change_request(session: Session, product_id: int) -> ChangeRequestRow | None:
-    """The product's open change request, if any."""
+def open_change_request(
+    session: Session, product_id: int, *, breaking: bool = True
+) -> ChangeRequestRow | None:
+    """The product's open breaking (or, with `breaking=False`, compatible) change request."""
+    slot = ChangeRequestRow.open_product_id if breaking else ChangeRequestRow.compatible_product_id
+    return session.scalars(select(ChangeRequestRow).where(slot == product_id)).first()
+
+
+def open_change_requests(session: Session, product_id: int) -> Sequence[ChangeRequestRow]:
+    """Every open change request of a product (at most one breaking and one compatible)."""
     return session.scalars(
-        select(ChangeRequestRow).where(ChangeRequestRow.open_product_id == product_id)
-    ).first()
+        select(ChangeRequestRow)
+        .where(
+            (ChangeRequestRow.open_product_id == product_id)
+            | (ChangeRequestRow.compatible_product_id == product_id)
+        )
+        .order_by(ChangeRequestRow.id)
+    ).all()
 
 
 def change_request_row(session: Session, cr_id: int) -> ChangeRequestRow:
@@ -316,6 +371,9 @@ def to_product(row: ProductRow, current: VersionRow | str) -> Product:
         current_version=current if isinstance(current, str) else current.version,
         created_at=row.created_at,
         reminders=tuple(row.reminders),
+        waive_notice_without_readers=row.waive_notice_without_readers,
+        slas=tuple(sorted((str(k), str(v)) for k, v in (row.slas or {}).items())),
+        retired_at=row.retired_at,
     )
 
 
@@ -365,4 +423,7 @@ def to_change_request(
         acknowledged_by=acknowledged_by,
         awaiting_acknowledgement=awaiting,
         source=row.source,
+        decision_reason=row.decision_reason,
+        kind=row.kind,
+        waive_notice_without_readers=row.product.waive_notice_without_readers,
     )

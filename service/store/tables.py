@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -87,6 +88,7 @@ class TokenRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
     principal: Mapped[PrincipalRow] = relationship(lazy="joined")
 
 
@@ -105,6 +107,11 @@ class ProductRow(Base):
     reminders: Mapped[list[Any]] = mapped_column(
         JSON, server_default=REMINDERS_DEFAULT_SQL, default=lambda: list(DEFAULT_REMINDERS)
     )
+    waive_notice_without_readers: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    slas: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}", default=dict)
+    retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     members: Mapped[list[MemberRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MemberRow.position"
@@ -162,12 +169,17 @@ class SubscriptionRow(Base):
 
 
 class ChangeRequestRow(Base):
-    """A proposed schema change; `open_product_id` is set while open: one open per product."""
+    """A proposed schema change. While open it holds one of its product's two slots:
+    `open_product_id` (a breaking change) or `compatible_product_id` (a compatible one), so a
+    product has at most one of each open at a time."""
 
     __tablename__ = "change_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     open_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), unique=True)
+    compatible_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id"), unique=True
+    )
     state: Mapped[str] = mapped_column(String(20), index=True)
     summary: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
@@ -184,6 +196,8 @@ class ChangeRequestRow(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="schema", server_default="schema")
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
     product: Mapped[ProductRow] = relationship(foreign_keys=[product_id], lazy="joined")
@@ -201,6 +215,18 @@ class AcknowledgementRow(Base):
     consumer_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))
     created_at: Mapped[datetime]
     consumer: Mapped[PrincipalRow] = relationship(lazy="joined")
+
+
+class CommentRow(Base):
+    """A comment on a change request by anyone signed in; never edited."""
+
+    __tablename__ = "change_request_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_request_id: Mapped[int] = mapped_column(ForeignKey("change_requests.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    author: Mapped[PrincipalRow] = relationship(lazy="joined")
 
 
 class NoticeRow(Base):
@@ -222,6 +248,8 @@ class NoticeRow(Base):
     delivered_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)  # a comment, or a decision's reason
+    note_author: Mapped[str | None] = mapped_column(String(320))
 
 
 class LineageSourceRow(Base):

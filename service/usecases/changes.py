@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +14,23 @@ from service.diff import decide, diff_schemas
 from service.diff.hints import resolve_rename_map
 from service.diff.model import ChangeSet
 from service.diff.report import report
-from service.domain import OPEN_STATES, ChangeRequest, Principal, SemVer, State
-from service.errors import Conflict, InvalidInput
+from service.domain import (
+    OPEN_STATES,
+    RETIREMENT,
+    ChangeRequest,
+    NoticeKind,
+    Page,
+    Paged,
+    Principal,
+    Role,
+    SemVer,
+    State,
+)
+from service.errors import Conflict, InvalidInput, StewardError
 from service.impact import Impact
 from service.schema import parse_schema
 from service.schema.model import Schema
+from service.store import outbox
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Limits, actor_row, stored_schema
@@ -30,13 +43,19 @@ from service.usecases.notices import (
     publish,
     write_notices,
 )
+from service.usecases.participants import tell_deciders, tell_proposer
 from service.workflow import (
+    OWNER,
     PROPOSER,
     SYSTEM,
     Action,
+    ChangeKey,
+    Rediff,
     authorize,
     check_distinct_approver,
     may_release,
+    rediff_outcome,
+    stuck_approval,
     transition,
 )
 
@@ -57,7 +76,7 @@ def propose(
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
-    _refuse_second_open(session, row)
+    _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
     old = stored_schema(current.source, row.dialect)
     new = parse_schema(
@@ -69,17 +88,19 @@ def propose(
     data = report(changes)
     impact = _impact(session, row, changes, old, lineage)
     bump = data["bump"]
+    breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
+    _refuse_second_open(session, row, breaking=breaking)
     cr = ChangeRequestRow(
         product_id=row.id,
-        open_product_id=row.id,
+        open_product_id=row.id if breaking else None,
+        compatible_product_id=None if breaking else row.id,
         state=State.PROPOSED.value,
         summary=summary,
         source=schema,
         schema_json=new.to_json(),
         renames=renames or {},
         bump=bump,
-        # The row's flag: held for the notice period (some change breaks or is undecided).
-        breaking=decide(changes).blocks(),
+        breaking=breaking,
         changes=data["changes"],
         impact=impact.to_stored(),
         base_version=current.version,
@@ -93,6 +114,7 @@ def propose(
     except IntegrityError as exc:
         raise Conflict(f"product {row.name!r} already has an open change request") from exc
     write_notices(session, cr, "proposed", now)
+    tell_deciders(session, cr, proposer, now)
     q.audit(
         session,
         actor=proposer,
@@ -106,14 +128,27 @@ def propose(
     return view(session, cr, now)
 
 
-def _refuse_second_open(session: Session, product: ProductRow) -> None:
-    existing = q.open_change_request(session, product.id)
-    if existing is not None:
+def _refuse_retired(session: Session, product: ProductRow) -> None:
+    """A retired product, or one being retired, takes no proposals."""
+    retiring = q.open_change_request(session, product.id)
+    if product.retired_at is not None or (retiring is not None and retiring.kind == RETIREMENT):
         raise Conflict(
-            f"product {product.name!r} already has an open change request: #{existing.id} "
-            f"({existing.state})",
+            f"product {product.name!r} is retired or being retired: it takes no proposals",
+            product=product.name,
+        )
+
+
+def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool) -> None:
+    """One open breaking and one open compatible change request per product, not two of a kind."""
+    existing = q.open_change_request(session, product.id, breaking=breaking)
+    if existing is not None:
+        kind = "breaking" if breaking else "compatible"
+        raise Conflict(
+            f"product {product.name!r} already has an open {kind} change request: "
+            f"#{existing.id} ({existing.state})",
             open_change_request=existing.id,
             state=existing.state,
+            breaking=breaking,
         )
 
 
@@ -181,17 +216,36 @@ def _save(session: Session, cr: ChangeRequestRow) -> None:
         ) from exc
 
 
-def approve(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def approve(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Approve: compatible changes are released at once, breaking ones scheduled with notices."""
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor)
     before = cr.state
-    cr.state = transition(State(cr.state), Action.APPROVE, _roles(product, cr, me)).value
-    check_distinct_approver(
-        required=product.require_distinct_approver, proposer_id=cr.proposer_id, approver_id=me.id
+    roles = _roles(product, cr, me)
+    owner_ids = {m.principal_id for m in product.members if m.role == Role.OWNER.value}
+    stuck = stuck_approval(
+        required=product.require_distinct_approver, owner_ids=owner_ids, proposer_id=cr.proposer_id
     )
-    cr.approver_id = me.id
+    as_admin = stuck and me.is_admin and me.id != cr.proposer_id
+    if as_admin:
+        if not reason:
+            raise InvalidInput(
+                "an admin approving in place of the only owner must give a reason",
+                field="reason",
+            )
+        roles.add(OWNER)
+    cr.state = transition(State(cr.state), Action.APPROVE, roles).value
+    if not as_admin:
+        check_distinct_approver(
+            required=product.require_distinct_approver,
+            proposer_id=cr.proposer_id,
+            approver_id=me.id,
+        )
+    cr.approver = me
     cr.decided_at = now
+    cr.decision_reason = reason
     _save(session, cr)
     if cr.breaking:
         cr.state = transition(State(cr.state), Action.SCHEDULE, {SYSTEM}).value
@@ -201,34 +255,64 @@ def approve(session: Session, *, actor: Principal, cr_id: int, now: datetime) ->
         cr.state = transition(State(cr.state), Action.RELEASE, {SYSTEM}).value
         publish(session, product, cr, now)
     _save(session, cr)
-    _audit_transition(session, me, cr, before, "approve", now)
+    tell_proposer(session, cr, me, reason, now)
+    action = "approve_as_admin" if as_admin else "approve"
+    _audit_transition(session, me, cr, before, action, now, reason)
+    if not cr.breaking:
+        rediff_open(session, product, cr, now)
     return view(session, cr, now)
 
 
-def reject(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def reject(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Reject a proposal (owners only); the product is open for proposals again."""
-    return _close(session, actor, cr_id, Action.REJECT, now)
+    return _close(session, actor, cr_id, Action.REJECT, now, reason)
 
 
-def withdraw(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
+def withdraw(
+    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+) -> ChangeRequest:
     """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner)."""
-    return _close(session, actor, cr_id, Action.WITHDRAW, now)
+    return _close(session, actor, cr_id, Action.WITHDRAW, now, reason)
 
 
 def _close(
-    session: Session, actor: Principal, cr_id: int, action: Action, now: datetime
+    session: Session,
+    actor: Principal,
+    cr_id: int,
+    action: Action,
+    now: datetime,
+    reason: str | None,
 ) -> ChangeRequest:
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor)
     before = cr.state
     cr.state = transition(State(cr.state), action, _roles(product, cr, me)).value
-    cr.open_product_id = None
-    cr.decided_at = cr.decided_at or now
-    if before == State.SCHEDULED:
-        q.current_version_row(session, product.id).deprecated_at = None
+    _end(session, product, cr, before, reason, now)
     _save(session, cr)
-    _audit_transition(session, me, cr, before, action.value, now)
+    tell_proposer(session, cr, me, reason, now)
+    _audit_transition(session, me, cr, before, action.value, now, reason)
     return view(session, cr, now)
+
+
+def _end(
+    session: Session,
+    product: ProductRow,
+    cr: ChangeRequestRow,
+    before: str,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Free the change request's slot; a scheduled one takes back its deprecation and dates."""
+    cr.open_product_id = None
+    cr.compatible_product_id = None
+    cr.decided_at = cr.decided_at or now
+    cr.decision_reason = reason
+    if before == State.SCHEDULED:
+        current = q.current_version_row(session, product.id)
+        current.deprecated_at = None
+        current.sunset_at = None  # the announced retirement is called off (later, not earlier)
 
 
 def release(
@@ -240,13 +324,131 @@ def release(
     roles = _roles(product, cr, me) if me else {SYSTEM}
     before = cr.state
     target = transition(State(cr.state), Action.RELEASE, roles)
-    when, all_acked = effective_at(session, cr, product, now)
-    may_release(roles=roles, effective_at=when, all_acknowledged=all_acked, now=now)
+    when, early = effective_at(session, cr, product, now)
+    may_release(roles=roles, effective_at=when, early=early, now=now)
     cr.state = target.value
-    publish(session, product, cr, now)
+    if cr.kind == RETIREMENT:
+        _retire_now(session, product, cr, now)
+    else:
+        publish(session, product, cr, now)
     _save(session, cr)
     _audit_transition(session, me, cr, before, "release", now)
+    if cr.kind != RETIREMENT:
+        rediff_open(session, product, cr, now)
     return view(session, cr, now)
+
+
+def _retire_now(session: Session, product: ProductRow, cr: ChangeRequestRow, now: datetime) -> None:
+    """The retirement's date has come: every version is gone from now (or a later date
+    already announced); the product takes no more proposals."""
+    product.retired_at = now
+    for version in q.version_rows(session, product.id):
+        version.deprecated_at = version.deprecated_at or now
+        if version.sunset_at is None:  # a date already set (announced, or passed) stays
+            version.sunset_at = now
+    cr.released_at = now
+    cr.open_product_id = None
+    cr.compatible_product_id = None
+    write_notices(session, cr, NoticeKind.SUNSET.value, now)
+    outbox.add_mark(session, cr.id, "sunset", now)
+
+
+def _keys(changes: list[dict[str, Any]]) -> frozenset[ChangeKey]:
+    """The breaking changes of a stored change list, as comparable keys."""
+    return frozenset(
+        (str(c.get("kind")), str(c.get("table")), tuple(c.get("columns") or ()))
+        for c in changes
+        if c.get("verdict") != "compatible"
+    )
+
+
+def rediff_open(
+    session: Session, product: ProductRow, released: ChangeRequestRow, now: datetime
+) -> None:
+    """Re-diff every other open change request of the product against the version just released.
+
+    A scheduled change keeps its announced breaking changes and dates; if the re-diff adds a
+    breaking change it goes back for a new approval (and later a new deprecation notice).
+    A proposal whose schema became the current one is withdrawn, saying why.
+    """
+    current = q.current_version_row(session, product.id)
+    old = stored_schema(current.source, product.dialect)
+    previous = q.version_rows(session, product.id)
+    for cr in q.open_change_requests(session, product.id):
+        if cr.id == released.id or cr.kind == RETIREMENT:
+            continue
+        try:
+            hints = resolve_rename_map(cr.renames, old)
+        except StewardError:  # a hint naming what the new version no longer has: no hint
+            hints = {}
+        changes = diff_schemas(old, stored_schema(cr.source, product.dialect), renames=hints)
+        data = report(changes)
+        before = cr.state
+        outcome = rediff_outcome(
+            State(cr.state),
+            changed=bool(changes.changes),
+            announced=_keys(cr.changes),
+            breaking=_keys(data["changes"]),
+        )
+        if outcome is Rediff.SUPERSEDED:
+            cr.state = transition(State(cr.state), Action.WITHDRAW, {SYSTEM}).value
+            _end(
+                session,
+                product,
+                cr,
+                before,
+                f"superseded: #{released.id} released {current.version}, whose schema is this one",
+                now,
+            )
+            _save(session, cr)
+            _audit_transition(session, None, cr, before, "withdraw", now, cr.decision_reason)
+            continue
+        scheduled = State(cr.state) is State.SCHEDULED
+        breaking = (
+            decide(changes).blocks() or scheduled
+        )  # announced breaking changes stay announced
+        impact = _impact(session, product, changes, old, None)
+        bump = "major" if breaking else data["bump"]
+        cr.changes = data["changes"]
+        cr.impact = impact.to_stored()
+        cr.bump = bump
+        cr.breaking = breaking
+        cr.base_version = current.version
+        cr.target_version = str(SemVer.parse(current.version).bump(bump))
+        cr.open_product_id = product.id if breaking else None
+        cr.compatible_product_id = None if breaking else product.id
+        if outcome is Rediff.REAPPROVE:
+            cr.state = transition(State(cr.state), Action.REOPEN, {SYSTEM}).value
+            cr.approver = None
+            cr.decided_at = None
+            outbox.clear_marks(session, cr.id, "reminder-")  # its new date gets reminders
+        elif scheduled:
+            # The version just released is the one the scheduled change now replaces: it is
+            # deprecated at once and keeps any retirement date already announced.
+            current.deprecated_at = now
+            announced = previous[-2].sunset_at if len(previous) > 1 else None
+            if announced is not None and announced > now:
+                current.sunset_at = announced
+        _save(session, cr)
+        q.audit(
+            session,
+            actor=None,
+            action="change_request.rediff",
+            entity="change_request",
+            entity_id=cr.id,
+            product_id=product.id,
+            now=now,
+            before={"state": before},
+            after={
+                "state": cr.state,
+                "base_version": cr.base_version,
+                "target_version": cr.target_version,
+                "released": released.id,
+            },
+        )
+        if outcome is Rediff.REAPPROVE:
+            write_notices(session, cr, NoticeKind.PROPOSED.value, now)
+            tell_deciders(session, cr, None, now)
 
 
 def acknowledge(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
@@ -273,7 +475,13 @@ def _audit_transition(
     before: str,
     action: str,
     now: datetime,
+    reason: str | None = None,
 ) -> None:
+    after: dict[str, Any] = {"state": cr.state}
+    if cr.state == State.RELEASED:
+        after["released_version"] = cr.target_version
+    if reason:
+        after["reason"] = reason
     q.audit(
         session,
         actor=actor,
@@ -283,9 +491,7 @@ def _audit_transition(
         product_id=cr.product_id,
         now=now,
         before={"state": before},
-        after={"state": cr.state, "released_version": cr.target_version}
-        if cr.state == State.RELEASED
-        else {"state": cr.state},
+        after=after,
     )
 
 
@@ -312,10 +518,16 @@ def get_change_request(session: Session, cr_id: int, now: datetime) -> ChangeReq
 
 
 def list_change_requests(
-    session: Session, *, product: str | None, state: str | None, now: datetime
-) -> list[ChangeRequest]:
-    """Change requests, newest first, optionally of one product and/or in one state."""
-    query = select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
+    session: Session,
+    *,
+    product: str | None,
+    state: str | None,
+    now: datetime,
+    page: Page | None = None,
+) -> Paged[ChangeRequest]:
+    """Change requests, newest first, optionally of one product and/or in one state; a page."""
+    page = page or Page()
+    query = select(ChangeRequestRow)
     if product is not None:
         query = query.where(ChangeRequestRow.product_id == q.product_row(session, product).id)
     if state is not None:
@@ -326,4 +538,6 @@ def list_change_requests(
                 f"unknown state {state!r}", field="state", allowed=[s.value for s in State]
             ) from exc
         query = query.where(ChangeRequestRow.state == state)
-    return [view(session, r, now) for r in session.scalars(query.limit(500))]
+    found = session.scalars(q.keyset(query, ChangeRequestRow.id, page, descending=True)).all()
+    rows, after = q.page_of(found, page, lambda r: r.id)
+    return Paged([view(session, r, now) for r in rows], after)

@@ -22,7 +22,7 @@ from service.store.tables import (
     SubscriptionRow,
     VersionRow,
 )
-from service.workflow import earliest_effective_at
+from service.workflow import earliest_effective_at, release_early, retirement
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -77,6 +77,22 @@ def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: dateti
     """Queue one notice of `kind` per recipient in the outbox (delivery happens elsewhere)."""
     NoticeKind(kind)
     breaking_only = kind == NoticeKind.DEPRECATION
+    return queue_notices(
+        session, cr, kind, _recipients(session, cr, breaking_only=breaking_only), now
+    )
+
+
+def queue_notices(
+    session: Session,
+    cr: ChangeRequestRow,
+    kind: str,
+    recipients: list[tuple[int | None, str, str]],
+    now: datetime,
+    *,
+    note: str | None = None,
+    note_author: str | None = None,
+) -> int:
+    """Queue one notice of `kind` to each (principal id, channel, address) in the outbox."""
     rows = [
         {
             "change_request_id": cr.id,
@@ -90,8 +106,10 @@ def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: dateti
             "next_attempt_at": now,
             "message_id": f"<{uuid.uuid4().hex}.cr{cr.id}.{kind}@steward>",
             "created_at": now,
+            "note": note,
+            "note_author": note_author,
         }
-        for principal_id, channel, address in _recipients(session, cr, breaking_only=breaking_only)
+        for principal_id, channel, address in recipients
     ]
     if rows:  # one INSERT run for every row, on the connection: no ORM bulk bookkeeping
         session.connection().execute(insert(NoticeRow), rows)
@@ -99,9 +117,15 @@ def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: dateti
 
 
 def deprecation_delivered_at(session: Session, cr: ChangeRequestRow) -> datetime | None:
-    """When the last deprecation notice was delivered; None while any is still undelivered."""
+    """When the last deprecation notice was delivered; None while any is still undelivered.
+
+    A scheduled change with nobody to notify counts from its approval: no known reader is
+    not no reader, so the notice period still runs.
+    """
     notices = q.notice_rows(session, cr.id, NoticeKind.DEPRECATION.value)
-    if not notices or any(n.delivered_at is None for n in notices):
+    if not notices:
+        return cr.decided_at if cr.state == State.SCHEDULED.value else None
+    if any(n.delivered_at is None for n in notices):
         return None
     return max(n.delivered_at for n in notices if n.delivered_at is not None)
 
@@ -122,16 +146,20 @@ def acknowledgement_status(
 def effective_at(
     session: Session, cr: ChangeRequestRow, product: ProductRow, now: datetime
 ) -> tuple[datetime | None, bool]:
-    """(earliest effective date, everyone acknowledged?) of a breaking change request."""
+    """(earliest effective date, may it go early?) of a breaking change request."""
     _, awaiting = acknowledgement_status(session, cr)
-    all_acked = not awaiting
+    impact = impact_of_row(cr)
+    known = len(impact.consumers) + len(impact.products_to_acknowledge)
+    early = release_early(
+        known_readers=known, awaiting=len(awaiting), waived=product.waive_notice_without_readers
+    )
     when = earliest_effective_at(
         deprecation_delivered_at(session, cr),
         parse_duration(product.notice_period, field="notice_period"),
-        all_acked,
+        early,
         now,
     )
-    return when, all_acked
+    return when, early
 
 
 def acknowledge_as(
@@ -167,8 +195,12 @@ def publish(session: Session, product: ProductRow, cr: ChangeRequestRow, now: da
     current = q.current_version_row(session, product.id)
     number = SemVer.parse(current.version).bump(cr.bump)
     current.deprecated_at = current.deprecated_at or now
-    sunset = parse_duration(product.sunset_period, field="sunset_period") if cr.breaking else None
-    current.sunset_at = now + sunset if sunset is not None else now
+    current.sunset_at = retirement(
+        now,
+        breaking=cr.breaking,
+        sunset_period=parse_duration(product.sunset_period, field="sunset_period"),
+        announced=current.sunset_at,  # a date announced to readers never moves earlier
+    )
     session.add(
         VersionRow(
             product_id=product.id,
@@ -184,6 +216,7 @@ def publish(session: Session, product: ProductRow, cr: ChangeRequestRow, now: da
     cr.target_version = str(number)
     cr.released_at = now
     cr.open_product_id = None
+    cr.compatible_product_id = None
     try:
         session.flush()
     except IntegrityError as exc:

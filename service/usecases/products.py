@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from service.domain import (
     DEFAULT_REMINDERS,
+    Page,
+    Paged,
     Principal,
     Product,
     Role,
     SemVer,
+    State,
     Version,
     parse_duration,
     parse_reminders,
@@ -22,10 +27,10 @@ from service.domain import (
 from service.errors import Conflict, InvalidInput, NotFound, SchemaParseError
 from service.schema import parse_schema, render_ddl, resolve_dialect
 from service.store import queries as q
-from service.store.tables import AuditRow, MemberRow, ProductRow, VersionRow
+from service.store.tables import AuditRow, ChangeRequestRow, MemberRow, ProductRow, VersionRow
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.reads import columns_read
-from service.workflow import ADMIN, authorize
+from service.workflow import ADMIN, authorize, check_period_edit
 
 FIRST_VERSION = SemVer(1, 0, 0)
 
@@ -47,6 +52,7 @@ def register_product(
     limits: Limits,
     now: datetime,
     reminders: list[str] | tuple[str, ...] = DEFAULT_REMINDERS,
+    waive_notice_without_readers: bool = False,
 ) -> Product:
     """Register a product at version 1.0.0 (admins only); a name already taken is a Conflict."""
     authorize("register_product", {ADMIN} if actor.is_admin else set())
@@ -72,18 +78,10 @@ def register_product(
         require_distinct_approver=require_distinct_approver,
         defining_sql=sql,
         reminders=list(reminders),
+        waive_notice_without_readers=waive_notice_without_readers,
         created_at=now,
     )
-    seen: set[int] = set()
-    for position, (email, role) in enumerate(
-        [(e, Role.OWNER) for e in owners] + [(e, Role.MAINTAINER) for e in maintainers]
-    ):
-        principal = q.ensure_principal(session, email, now)
-        if principal.id not in seen:
-            seen.add(principal.id)
-            product.members.append(
-                MemberRow(principal_id=principal.id, role=role.value, position=position)
-            )
+    _add_members(session, product, owners, maintainers, now)
     session.add(product)
     try:
         session.flush()
@@ -114,6 +112,103 @@ def register_product(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class ProductEdit:
+    """What a PATCH changes; None leaves a field as it is."""
+
+    description: str | None = None
+    owners: tuple[str, ...] | None = None
+    maintainers: tuple[str, ...] | None = None
+    notice_period: str | None = None
+    sunset_period: str | None = None
+    reminders: tuple[str, ...] | None = None
+    require_distinct_approver: bool | None = None
+    waive_notice_without_readers: bool | None = None
+    slas: tuple[tuple[str, str], ...] | None = None
+
+
+def edit_product(
+    session: Session, *, actor: Principal, name: str, edit: ProductEdit, now: datetime
+) -> Product:
+    """Change a product's description, people, periods, reminders, flags or SLAs (owners and
+    admins); audited with before and after. A period is not shortened while a change is
+    scheduled, so no announced date moves earlier."""
+    row = q.product_row(session, name, for_update=True)
+    roles = q.roles_on(row, actor.id) | ({ADMIN} if actor.is_admin else set())
+    authorize("edit_product", roles)
+    before = _product_json(q.to_product(row, q.current_version_row(session, row.id)))
+    scheduled = (
+        session.scalars(
+            select(ChangeRequestRow.id).where(
+                ChangeRequestRow.product_id == row.id,
+                ChangeRequestRow.state == State.SCHEDULED.value,
+            )
+        ).first()
+        is not None
+    )
+    for field in ("notice_period", "sunset_period"):
+        text = getattr(edit, field)
+        if text is not None:
+            check_period_edit(
+                field=field,
+                old=parse_duration(getattr(row, field), field=field),
+                new=parse_duration(text, field=field),
+                scheduled=scheduled,
+            )
+            setattr(row, field, text)
+    if edit.reminders is not None:
+        row.reminders = list(parse_reminders(list(edit.reminders)))
+    if edit.description is not None:
+        row.description = edit.description
+    if edit.require_distinct_approver is not None:
+        row.require_distinct_approver = edit.require_distinct_approver
+    if edit.waive_notice_without_readers is not None:
+        row.waive_notice_without_readers = edit.waive_notice_without_readers
+    if edit.slas is not None:
+        row.slas = dict(edit.slas)
+    if edit.owners is not None or edit.maintainers is not None:
+        current = q.to_product(row, "")
+        owners = list(edit.owners if edit.owners is not None else current.owners)
+        maintainers = list(
+            edit.maintainers if edit.maintainers is not None else current.maintainers
+        )
+        if not owners:
+            raise InvalidInput("a product needs at least one owner", field="owners")
+        row.members.clear()
+        session.flush()
+        _add_members(session, row, owners, maintainers, now)
+    session.flush()
+    result = q.to_product(row, q.current_version_row(session, row.id))
+    q.audit(
+        session,
+        actor=actor_row(session, actor),
+        action="product.edit",
+        entity="product",
+        entity_id=row.id,
+        product_id=row.id,
+        now=now,
+        before=before,
+        after=_product_json(result),
+    )
+    return result
+
+
+def _add_members(
+    session: Session, product: ProductRow, owners: list[str], maintainers: list[str], now: datetime
+) -> None:
+    """Owners, then maintainers, in order; a person named twice keeps the first role."""
+    seen: set[int] = set()
+    for position, (email, role) in enumerate(
+        [(e, Role.OWNER) for e in owners] + [(e, Role.MAINTAINER) for e in maintainers]
+    ):
+        principal = q.ensure_principal(session, email, now)
+        if principal.id not in seen:
+            seen.add(principal.id)
+            product.members.append(
+                MemberRow(principal_id=principal.id, role=role.value, position=position)
+            )
+
+
 def _check_defining_sql(session: Session, sql: str, dialect: str, limits: Limits) -> None:
     """A defining SQL must parse; the products it reads are found from their schemas."""
     if len(sql.encode()) > limits.max_sql_bytes:
@@ -135,15 +230,19 @@ def _product_json(product: Product) -> dict[str, Any]:
         "sunset_period": product.sunset_period,
         "require_distinct_approver": product.require_distinct_approver,
         "reminders": list(product.reminders),
+        "waive_notice_without_readers": product.waive_notice_without_readers,
+        "slas": dict(product.slas),
         "version": product.current_version,
     }
 
 
-def list_products(session: Session) -> list[Product]:
-    """Every product, by name."""
-    rows = session.scalars(select(ProductRow).order_by(ProductRow.name)).all()
+def list_products(session: Session, page: Page | None = None) -> Paged[Product]:
+    """Products by name, a page at a time."""
+    page = page or Page()
+    found = session.scalars(q.keyset(select(ProductRow), ProductRow.name, page)).all()
+    rows, after = q.page_of(found, page, lambda r: r.name)
     current = q.current_versions(session, [r.id for r in rows])
-    return [q.to_product(r, current[r.id]) for r in rows if r.id in current]
+    return Paged([q.to_product(r, current[r.id]) for r in rows if r.id in current], after)
 
 
 def get_product(session: Session | Connection, name: str) -> Product:
@@ -172,11 +271,20 @@ def get_version(session: Session, name: str, version: str) -> tuple[Version, str
     raise NotFound(f"product {name!r} has no version {version}", product=name, version=version)
 
 
-def list_audit(session: Session, *, product: str | None, limit: int = 500) -> list[dict[str, Any]]:
-    """Audit records, newest first, optionally of one product."""
-    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+def list_audit(
+    session: Session, *, product: str | None, page: Page | None = None
+) -> Paged[dict[str, Any]]:
+    """Audit records, newest first, optionally of one product; a page."""
+    page = page or Page()
+    query = select(AuditRow)
     if product is not None:
         query = query.where(AuditRow.product_id == q.product_row(session, product).id)
+    found = session.scalars(q.keyset(query, AuditRow.id, page, descending=True)).all()
+    rows, after = q.page_of(found, page, lambda r: r.id)
+    return Paged(_audit_items(rows), after)
+
+
+def _audit_items(rows: Sequence[AuditRow]) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,
@@ -188,5 +296,5 @@ def list_audit(session: Session, *, product: str | None, limit: int = 500) -> li
             "before": r.before,
             "after": r.after,
         }
-        for r in session.scalars(query)
+        for r in rows
     ]

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlparse
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain import Principal, SemVer, Subscription
-from service.errors import InvalidInput, NotAuthorized, NotFound
+from service.domain import Page, Paged, Principal, SemVer, Subscription
+from service.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.reads import columns_read, resolve_columns
 
 EMAIL = "email"
+WEBHOOK_SCHEMES = ("http", "https", "slack+http", "slack+https")
 
 
 def _channels(channels: list[str] | None) -> list[str]:
@@ -25,9 +27,10 @@ def _channels(channels: list[str] | None) -> list[str]:
         if channel == EMAIL:
             continue
         url = urlparse(channel)
-        if url.scheme not in ("http", "https") or not url.netloc:
+        if url.scheme not in WEBHOOK_SCHEMES or not url.netloc:
             raise InvalidInput(
-                f"channel {channel!r} is neither 'email' nor an http(s) webhook URL",
+                f"channel {channel!r} is neither 'email' nor an http(s) webhook URL "
+                "(slack+https://... for a Slack-compatible chat webhook)",
                 field="channels",
             )
     return list(dict.fromkeys(channels))
@@ -73,6 +76,17 @@ def subscribe(
         if (wanted.major, wanted.minor, wanted.patch) not in known:
             raise InvalidInput(f"product {product!r} has no version {version}", field="version")
     consumer = actor_row(session, actor)
+    asked = (read, sql, version, _channels(channels), all_changes)
+    mine = select(SubscriptionRow).where(
+        SubscriptionRow.product_id == row.id, SubscriptionRow.consumer_id == consumer.id
+    )
+    for existing in session.scalars(mine.order_by(SubscriptionRow.id)):
+        same = (existing.columns, existing.sql, existing.version, existing.channels)
+        if (*same, existing.all_changes) == asked:
+            raise Conflict(
+                f"you already have this subscription to {product!r}: #{existing.id}",
+                subscription=existing.id,
+            )
     sub = SubscriptionRow(
         product_id=row.id,
         consumer_id=consumer.id,
@@ -120,7 +134,13 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now
     session.flush()
 
 
-def list_subscriptions(session: Session, product: str) -> list[Subscription]:
-    """A product's subscriptions."""
+def list_subscriptions(
+    session: Session, product: str, page: Page | None = None
+) -> Paged[Subscription]:
+    """A product's subscriptions, oldest first; a page."""
+    page = page or Page()
     row = q.product_row(session, product)
-    return [q.to_subscription(s, row.name) for s in q.subscription_rows(session, row.id)]
+    query = select(SubscriptionRow).where(SubscriptionRow.product_id == row.id)
+    found = session.scalars(q.keyset(query, SubscriptionRow.id, page)).all()
+    subs, after = q.page_of(found, page, lambda s: s.id)
+    return Paged([q.to_subscription(s, row.name) for s in subs], after)

@@ -93,6 +93,25 @@ def diff(org: Org) -> Request:
     return "POST", "/diff", {"old": ORDERS_V1, "new": ORDERS_COMPATIBLE, "dialect": "postgres"}
 
 
+def edit_product(org: Org) -> Request:
+    _product(org)
+    return "PATCH", "/products/sales.orders", {"description": "edited"}
+
+
+def retire(org: Org) -> Request:
+    _product(org)
+    return "POST", "/products/sales.orders/retire", {"reason": "replaced"}
+
+
+def comment(org: Org) -> Request:
+    return "POST", f"/change-requests/{_cr(org)}/comments", {"body": "a question"}
+
+
+def check(org: Org) -> Request:
+    _product(org)
+    return "POST", "/products/sales.orders/check", {"schema": ORDERS_COMPATIBLE}
+
+
 # route: expected status for owner, other product's owner, consumer, admin, anonymous
 MATRIX: dict[Callable[[Org], Request], tuple[int, int, int, int, int]] = {
     register: (403, 403, 403, 201, 401),
@@ -108,6 +127,10 @@ MATRIX: dict[Callable[[Org], Request], tuple[int, int, int, int, int]] = {
     lineage_dbt: (403, 403, 403, 201, 401),
     openlineage: (403, 403, 403, 201, 401),
     diff: (200, 200, 200, 200, 401),
+    edit_product: (200, 403, 403, 200, 401),
+    retire: (200, 403, 403, 200, 401),
+    comment: (201, 201, 201, 201, 401),
+    check: (200, 200, 200, 200, 401),
 }
 CASES = [
     pytest.param(route, role, expected[i], id=f"{route.__name__}-{role or 'anonymous'}")

@@ -57,3 +57,61 @@ def test_the_demo_loads_once_however_often_it_starts(tmp_path: Path) -> None:
     with db.reading() as session:
         assert authenticate(session, token).email == "sam.sales@demo.example"
     db.dispose()
+
+
+def test_the_demo_resets_its_own_database_so_its_walk_through_fits_every_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.cli.serve import reset_demo_database
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    for _ in range(2):
+        settings = reset_demo_database(Settings())
+        assert settings.database_url == "sqlite:///./.steward/demo.db"
+        db = Database(settings)
+        db.migrate()
+        load_demo(db, demo_dir(), "http://127.0.0.1:8000")
+        with db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(TokenRow)) == 7  # one each
+        db.dispose()
+    mine = Settings(database_url=f"sqlite:///{tmp_path / 'mine.db'}")
+    assert reset_demo_database(mine) is mine  # a database the user named is never reset
+
+
+def test_the_public_url_defaults_to_where_the_server_listens() -> None:
+    from service.cli.serve import local_url
+
+    assert local_url("127.0.0.1", 8303) == "http://127.0.0.1:8303"
+    assert local_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+
+
+def test_token_list_and_revoke_manage_tokens_from_the_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+    runner = CliRunner()
+    made = runner.invoke(
+        main, ["token", "create", "--email", "ada@example.com", "--expires", "P30D"]
+    )
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip().splitlines()[-1]
+    listed = runner.invoke(main, ["token", "list", "--email", "ada@example.com"])
+    assert (
+        listed.exit_code == 0 and "ada@example.com" in listed.stdout and "active" in listed.stdout
+    )
+    assert secret not in listed.stdout
+    token_id = listed.stdout.split("\t", 1)[0]
+    revoked = runner.invoke(main, ["token", "revoke", token_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert "revoked" in runner.invoke(main, ["token", "list"]).stdout
+    db = Database(Settings(database_url=url))
+    with db.reading() as session, pytest.raises(Exception, match="not valid"):
+        authenticate(session, secret)
+    db.dispose()
+    assert runner.invoke(main, ["token", "revoke", "999"]).exit_code != 0
+    assert (
+        runner.invoke(main, ["token", "create", "--email", "a@b.c", "--expires", "soon"]).exit_code
+        != 0
+    )

@@ -154,7 +154,14 @@ def test_a_breaking_change_runs_its_whole_timeline_through_the_api(
         assert cr["state"] == "released"
         assert (_at(cr["released_at"]) - delivered).total_seconds() >= 3
 
-        old = world.call("ana", "GET", "/products/sales.orders/versions/1.0.0")
+        old = world.client.get(
+            "/products/sales.orders/versions/1.0.0",
+            headers={"Authorization": f"Bearer {world.tokens['ana']}"},
+        )
+        assert old.status_code == 410  # after its sunset the old version is gone
+        assert (
+            old.json()["error"]["details"]["successor"] == "/products/sales.orders/versions/2.0.0"
+        )
         assert old.headers["Deprecation"].startswith("@")
         sunset = parsedate_to_datetime(old.headers["Sunset"])
         assert (sunset - _at(cr["released_at"])).total_seconds() >= 2  # HTTP-date drops fractions

@@ -119,12 +119,12 @@ def test_the_effective_date_is_never_before_the_notice_period_unless_all_acknowl
 
 
 def test_release_needs_the_date_or_everyones_acknowledgement() -> None:
-    may_release(roles={SYSTEM}, effective_at=NOW, all_acknowledged=False, now=NOW)
-    may_release(roles={OWNER}, effective_at=None, all_acknowledged=True, now=NOW)
+    may_release(roles={SYSTEM}, effective_at=NOW, early=False, now=NOW)
+    may_release(roles={OWNER}, effective_at=None, early=True, now=NOW)
     with pytest.raises(InvalidTransition):
-        may_release(roles={OWNER}, effective_at=NOW + DAY, all_acknowledged=False, now=NOW)
+        may_release(roles={OWNER}, effective_at=NOW + DAY, early=False, now=NOW)
     with pytest.raises(InvalidTransition):
-        may_release(roles={SYSTEM}, effective_at=None, all_acknowledged=True, now=NOW)
+        may_release(roles={SYSTEM}, effective_at=None, early=True, now=NOW)
 
 
 @pytest.mark.parametrize("text", ["14", "P", "days", "-P1D", ""])

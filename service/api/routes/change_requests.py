@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from service.api.deps import Caller, Ctx
-from service.api.schemas import ChangeRequestIn, ChangeRequestOut, Id
+from service.api.deps import Caller, Ctx, PageQuery, next_page
+from service.api.schemas import (
+    ChangeRequestIn,
+    ChangeRequestOut,
+    CommentIn,
+    CommentOut,
+    DecisionIn,
+    Id,
+)
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
+from service.usecases import comments
 
 router = APIRouter(tags=["change requests"])
 
@@ -43,27 +49,51 @@ def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> Change
     return _out(cr)
 
 
-def _act(ctx: Ctx, operation: Operation, actor: Principal, cr_id: int) -> ChangeRequestOut:
+def _act(
+    ctx: Ctx, operation: Operation, actor: Principal, cr_id: int, **extra: str | None
+) -> ChangeRequestOut:
     with ctx.db.writing() as session:
-        return _out(operation(session, actor=actor, cr_id=cr_id, now=ctx.clock()))
+        return _out(operation(session, actor=actor, cr_id=cr_id, now=ctx.clock(), **extra))
+
+
+Decision = Annotated[DecisionIn | None, Body()]
 
 
 @router.post("/change-requests/{cr_id}/approve", response_model=ChangeRequestOut)
-def approve(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Approve (owners): compatible changes are released at once, breaking ones scheduled."""
-    return _act(ctx, uc.approve, actor, cr_id)
+def approve(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Approve (owners), optionally with a reason: compatible changes are released at once,
+    breaking ones scheduled."""
+    return _act(ctx, uc.approve, actor, cr_id, reason=body.reason if body else None)
 
 
 @router.post("/change-requests/{cr_id}/reject", response_model=ChangeRequestOut)
-def reject(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Reject a proposal (owners)."""
-    return _act(ctx, uc.reject, actor, cr_id)
+def reject(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Reject a proposal (owners), optionally with a reason."""
+    return _act(ctx, uc.reject, actor, cr_id, reason=body.reason if body else None)
 
 
 @router.post("/change-requests/{cr_id}/withdraw", response_model=ChangeRequestOut)
-def withdraw(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
-    """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner)."""
-    return _act(ctx, uc.withdraw, actor, cr_id)
+def withdraw(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
+    """Withdraw a proposal (its proposer or an owner) or a scheduled change (an owner),
+    optionally with a reason."""
+    return _act(ctx, uc.withdraw, actor, cr_id, reason=body.reason if body else None)
+
+
+@router.post("/change-requests/{cr_id}/comments", status_code=201, response_model=CommentOut)
+def add_comment(cr_id: Id, body: CommentIn, ctx: Ctx, actor: Caller) -> CommentOut:
+    """Comment on a change request (anyone signed in); its participants are told."""
+    with ctx.db.writing() as session:
+        found = comments.add_comment(
+            session, actor=actor, cr_id=cr_id, body=body.body, now=ctx.clock()
+        )
+    return CommentOut.model_validate(found)
+
+
+@router.get("/change-requests/{cr_id}/comments", response_model=list[CommentOut])
+def list_comments(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[CommentOut]:
+    """A change request's comments, oldest first."""
+    with ctx.db.reading() as session:
+        return [CommentOut.model_validate(c) for c in comments.list_comments(session, cr_id)]
 
 
 @router.post("/change-requests/{cr_id}/acknowledge", response_model=ChangeRequestOut)
@@ -89,18 +119,21 @@ def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
 def list_change_requests(
     ctx: Ctx,
     _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
     product: Annotated[str | None, Query(max_length=200)] = None,
     state: Annotated[State | None, Query()] = None,
 ) -> list[ChangeRequestOut]:
-    """Change requests, newest first, optionally of one product and/or one state."""
+    """Change requests, newest first, optionally of one product and/or one state; a page
+    (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return _list(session, product, state, ctx.clock())
-
-
-def _list(
-    session: Session, product: str | None, state: State | None, now: datetime
-) -> list[ChangeRequestOut]:
-    found = uc.list_change_requests(
-        session, product=product, state=state.value if state else None, now=now
-    )
-    return [_out(cr) for cr in found]
+        found = uc.list_change_requests(
+            session,
+            product=product,
+            state=state.value if state else None,
+            now=ctx.clock(),
+            page=page,
+        )
+    next_page(request, response, found.next_after)
+    return [_out(cr) for cr in found.items]

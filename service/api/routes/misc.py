@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import AuditOut, DiffIn
 from service.diff import diff_schemas
 from service.diff.hints import resolve_rename_map
@@ -18,9 +18,10 @@ router = APIRouter()
 
 
 @router.get("/health", tags=["meta"])
-def health() -> dict[str, str]:
-    """Liveness: no database, no authentication."""
-    return {"status": "ok"}
+def health(ctx: Ctx) -> dict[str, str]:
+    """Liveness: no database, no authentication; `mail` says whether the SMTP server answered
+    when the server started (`reachable`, `unreachable`, or `unchecked`)."""
+    return {"status": "ok", "mail": ctx.mail}
 
 
 @router.post("/diff", tags=["diff"])
@@ -37,11 +38,13 @@ def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
 def audit(
     ctx: Ctx,
     _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
     product: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditOut]:
-    """Audit records, newest first, optionally of one product."""
+    """Audit records, newest first, optionally of one product; a page (`limit`, `cursor`)."""
     with ctx.db.reading() as session:
-        return [
-            AuditOut.model_validate(r) for r in uc.list_audit(session, product=product, limit=limit)
-        ]
+        found = uc.list_audit(session, product=product, page=page)
+    next_page(request, response, found.next_after)
+    return [AuditOut.model_validate(r) for r in found.items]

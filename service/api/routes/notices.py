@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import Id
 from service.store import queries as q
+from service.store.tables import NoticeRow
 
 router = APIRouter(tags=["notices"])
 
@@ -34,8 +36,16 @@ class NoticeOut(BaseModel):
 
 
 @router.get("/change-requests/{cr_id}/notices", response_model=list[NoticeOut])
-def list_notices(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[NoticeOut]:
-    """Every notice of a change request, oldest first (failed ones carry the server's answer)."""
+def list_notices(
+    cr_id: Id, ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[NoticeOut]:
+    """A change request's notices, oldest first (failed ones carry the server's answer); a
+    page (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
         q.change_request_row(session, cr_id)
-        return [NoticeOut.model_validate(n) for n in q.notice_rows(session, cr_id)]
+        query = select(NoticeRow).where(NoticeRow.change_request_id == cr_id)
+        found = session.scalars(q.keyset(query, NoticeRow.id, page)).all()
+        rows, after = q.page_of(found, page, lambda n: n.id)
+        items = [NoticeOut.model_validate(n) for n in rows]
+    next_page(request, response, after)
+    return items

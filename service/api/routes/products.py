@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Request, Response
 
-from service.api.deprecation import deprecation_headers
-from service.api.deps import Caller, Ctx
-from service.api.schemas import ProductIn, ProductOut, VersionDetailOut, VersionOut
+from service.api.deprecation import deprecation_headers, successor_url
+from service.api.deps import Caller, Ctx, PageQuery, next_page
+from service.api.schemas import (
+    ChangeRequestOut,
+    CheckIn,
+    CheckOut,
+    DecisionIn,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    VersionDetailOut,
+    VersionOut,
+)
+from service.errors import Gone
 from service.usecases import products as uc
+from service.usecases.check import check_schema
+from service.usecases.retirement import retire_product
+from service.workflow import retired
 
 router = APIRouter(tags=["products"])
 
@@ -32,6 +47,7 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
             require_distinct_approver=body.require_distinct_approver,
             sql=body.sql,
             reminders=body.reminders,
+            waive_notice_without_readers=body.waive_notice_without_readers,
             limits=ctx.limits,
             now=ctx.clock(),
         )
@@ -42,10 +58,14 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
 
 
 @router.get("/products", response_model=list[ProductOut])
-def list_products(ctx: Ctx, _actor: Caller) -> list[ProductOut]:
-    """Every product."""
+def list_products(
+    ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[ProductOut]:
+    """Products by name, a page at a time (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [ProductOut.model_validate(p) for p in uc.list_products(session)]
+        found = uc.list_products(session, page)
+    next_page(request, response, found.next_after)
+    return [ProductOut.model_validate(p) for p in found.items]
 
 
 @router.get("/products/{name}", response_model=ProductOut)
@@ -56,6 +76,55 @@ def get_product(name: str, ctx: Ctx, _actor: Caller) -> Response:
     # Built and checked once here: returned as a model, FastAPI would dump, re-validate
     # and serialise it again on the busiest read.
     return Response(product.model_dump_json(), media_type="application/json")
+
+
+@router.patch("/products/{name}", response_model=ProductOut)
+def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> ProductOut:
+    """Change a product's description, owners, maintainers, periods, reminders, flags or SLAs
+    (its owners and admins); audited. Periods are not shortened while a change is scheduled."""
+    edit = uc.ProductEdit(
+        description=body.description,
+        owners=tuple(body.owners) if body.owners is not None else None,
+        maintainers=tuple(body.maintainers) if body.maintainers is not None else None,
+        notice_period=body.notice_period,
+        sunset_period=body.sunset_period,
+        reminders=tuple(body.reminders) if body.reminders is not None else None,
+        require_distinct_approver=body.require_distinct_approver,
+        waive_notice_without_readers=body.waive_notice_without_readers,
+        slas=tuple(body.slas.items()) if body.slas is not None else None,
+    )
+    with ctx.db.writing() as session:
+        product = uc.edit_product(session, actor=actor, name=name, edit=edit, now=ctx.clock())
+    return ProductOut.model_validate(product)
+
+
+@router.post("/products/{name}/retire", response_model=ChangeRequestOut)
+def retire(
+    name: str, ctx: Ctx, actor: Caller, body: Annotated[DecisionIn | None, Body()] = None
+) -> ChangeRequestOut:
+    """Announce the product's retirement (owners and admins), like a breaking change: every
+    reader gets a deprecation notice; at the effective date every version answers 410."""
+    with ctx.db.writing() as session:
+        cr = retire_product(
+            session, actor=actor, name=name, reason=body.reason if body else None, now=ctx.clock()
+        )
+    return ChangeRequestOut.model_validate(cr)
+
+
+@router.post("/products/{name}/check", response_model=CheckOut)
+def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
+    """The CI gate: may this schema ship now? Passes when it is the current schema, compatible
+    with it, or the schema of an approved change request whose effective date has come."""
+    with ctx.db.reading() as session:
+        result = check_schema(
+            session,
+            product=name,
+            schema=body.schema_,
+            renames=body.renames,
+            limits=ctx.limits,
+            now=ctx.clock(),
+        )
+    return CheckOut.model_validate(result)
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
@@ -73,8 +142,20 @@ def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
 def get_version(
     name: str, version: str, ctx: Ctx, _actor: Caller, response: Response
 ) -> VersionDetailOut:
-    """One version (or `current`): its schema as JSON and as DDL in the product's dialect."""
+    """One version (or `current`): its schema as JSON and as DDL in the product's dialect;
+    410 Gone with the successor's link once its sunset has passed."""
     with ctx.db.reading() as session:
         found, ddl = uc.get_version(session, name, version)
-        response.headers.update(deprecation_headers(name, found, uc.list_versions(session, name)))
+        versions = uc.list_versions(session, name)
+        headers = deprecation_headers(name, found, versions)
+    if retired(found.sunset_at, ctx.clock()):
+        raise Gone(
+            f"version {found.version} of {name!r} was retired at its sunset",
+            headers=headers,
+            product=name,
+            version=found.version,
+            sunset_at=found.sunset_at.isoformat() if found.sunset_at else None,
+            successor=successor_url(name, found, versions),
+        )
+    response.headers.update(headers)
     return VersionDetailOut.model_validate({**asdict(found), "ddl": ddl})

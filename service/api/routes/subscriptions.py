@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import Id, SubscriptionIn, SubscriptionOut
 from service.usecases import subscriptions as uc
 
@@ -31,10 +31,14 @@ def subscribe(name: str, body: SubscriptionIn, ctx: Ctx, actor: Caller) -> Subsc
 
 
 @router.get("/products/{name}/subscriptions", response_model=list[SubscriptionOut])
-def list_subscriptions(name: str, ctx: Ctx, _actor: Caller) -> list[SubscriptionOut]:
-    """A product's subscriptions."""
+def list_subscriptions(
+    name: str, ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[SubscriptionOut]:
+    """A product's subscriptions, oldest first, a page at a time (`limit`, `cursor`)."""
     with ctx.db.reading() as session:
-        return [SubscriptionOut.model_validate(s) for s in uc.list_subscriptions(session, name)]
+        found = uc.list_subscriptions(session, name, page)
+    next_page(request, response, found.next_after)
+    return [SubscriptionOut.model_validate(s) for s in found.items]
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)

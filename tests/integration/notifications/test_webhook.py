@@ -112,3 +112,33 @@ def test_a_batch_sends_emails_and_webhooks_together(
     assert all(o.status is Status.DELIVERED for o in outcomes)
     assert len(webhook_receiver.received) == 11
     assert smtp_server.handler.accepted_ids() == [both.message_id]
+
+
+def test_a_slack_compatible_webhook_gets_blocks_with_the_diff_and_links(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    url = f"slack+{webhook_receiver.url}"
+    message = sample_message(
+        5,
+        Kind.DECISION,
+        recipient_email=None,
+        webhook_url=url,
+        webhook_secret=SECRET,
+        outcome="rejected",
+        note="keep <amount> & friends",
+        note_author="owner@example.com",
+        change_request_url="https://steward.example.com/change-requests/5",
+    )
+    assert post(message).status is Status.DELIVERED
+    (request,) = webhook_receiver.received
+    assert request.path == "/hooks/steward"  # the slack+ marker is not part of the address
+    body = request.json()
+    assert set(body) == {"text", "blocks"}
+    assert body["text"] == "sales.orders: your change 1.4.0 -> 2.0.0 was rejected"
+    kinds = [b["type"] for b in body["blocks"]]
+    assert kinds[0] == "header" and "context" in kinds
+    text = "\n".join(b["text"]["text"] for b in body["blocks"] if "text" in b)
+    assert "`sales.orders.amount` _breaking_" in text
+    assert "keep &lt;amount&gt; &amp; friends" in text  # Slack's control characters escaped
+    assert "<https://steward.example.com/change-requests/5|Open the change request>" in text
+    assert verify_signature(SECRET, request.body, request.headers["X-Steward-Signature"])
