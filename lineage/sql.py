@@ -126,48 +126,50 @@ def _isolate_tables(
     return synthetic, schema
 
 
-def _tables_under(node: exp.Expr, synthetic: dict[str, str], ctes: dict[str, exp.Expr]) -> set[str]:
-    """Physical tables a FROM/JOIN source stands for (through CTEs and subqueries)."""
-    found: set[str] = set()
-    for table in node.find_all(exp.Table):
-        if table.name in synthetic:
-            found.add(synthetic[table.name])
-        elif table.name in ctes:
-            found |= _tables_under(ctes.pop(table.name), synthetic, ctes)
-    return found
-
-
 def _star_tables(query: exp.Expr, synthetic: dict[str, str]) -> set[str]:
-    """Tables read through `SELECT *` or `t.*`: these readers see every added or removed column."""
-    found: set[str] = set()
+    """Tables whose every column reaches the query's output through `SELECT *` or `t.*`.
+
+    Such a reader sees every added or removed column. A star is followed into a CTE or a
+    subquery only when that one's output is itself a star: `WITH source AS (SELECT * FROM t),
+    renamed AS (SELECT id AS order_id FROM source) SELECT * FROM renamed`, as dbt staging
+    models read, outputs only the columns `renamed` names, so it reads no column of `t` wide.
+    """
     ctes = {cte.alias_or_name: cte.this for cte in query.find_all(exp.CTE)}
-    for star in query.find_all(exp.Star):
-        qualifier: str | None = None
-        projection: exp.Expr = star
-        select = star.parent
-        if isinstance(select, exp.Column):
-            qualifier, projection, select = select.table, select, select.parent
-        if not isinstance(select, exp.Select) or projection.arg_key != "expressions":
+    return _output_stars(query, synthetic, ctes, frozenset())
+
+
+def _output_stars(
+    query: exp.Expr, synthetic: dict[str, str], ctes: dict[str, exp.Expr], seen: frozenset[str]
+) -> set[str]:
+    """Tables read through a star that is part of this query's (or its union branches') output."""
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    if isinstance(query, exp.SetOperation):
+        return _output_stars(query.left, synthetic, ctes, seen) | _output_stars(
+            query.right, synthetic, ctes, seen
+        )
+    if not isinstance(query, exp.Select):
+        return set()
+    found: set[str] = set()
+    sources = [query.args.get("from_"), *(query.args.get("joins") or [])]
+    for projection in query.expressions:
+        if isinstance(projection, exp.Star):
+            qualifier = None
+        elif isinstance(projection, exp.Column) and projection.is_star:
+            qualifier = projection.table
+        else:
             continue
-        if not _is_output(select, query):
-            continue  # a star in a CTE or `EXISTS (SELECT * ...)`: the output names columns
-        sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
         for source in filter(None, sources):
             this = source.this
             if qualifier and this.alias_or_name != qualifier:
                 continue
-            found |= _tables_under(this, synthetic, dict(ctes))
+            if isinstance(this, exp.Subquery):
+                found |= _output_stars(this, synthetic, ctes, seen)
+            elif isinstance(this, exp.Table) and this.name in synthetic:
+                found.add(synthetic[this.name])
+            elif isinstance(this, exp.Table) and this.name in ctes and this.name not in seen:
+                found |= _output_stars(ctes[this.name], synthetic, ctes, seen | {this.name})
     return found
-
-
-def _is_output(select: exp.Select, query: exp.Expr) -> bool:
-    """Whether a SELECT's projections are the query's output (it, or a branch of its union)."""
-    node: exp.Expr | None = select
-    while isinstance(node, exp.Select | exp.SetOperation | exp.Subquery):
-        if node is query:
-            return True
-        node = node.parent
-    return False
 
 
 def _source(scope: Scope, table: str) -> exp.Table | Scope | None:
@@ -191,13 +193,16 @@ def _check_columns(
         for column in scope.columns:
             line = column.this.meta.get("line") if isinstance(column.this, exp.Identifier) else None
             if not column.table:
-                if len(named) == 1:
-                    column.set("table", exp.to_identifier(named[0]))
-                    continue
-                if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
-                    continue
-                return line, f"column {column.name} is ambiguous or unknown"
+                if len(named) != 1:
+                    if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
+                        continue
+                    return line, f"column {column.name} is ambiguous or unknown"
+                column.set("table", exp.to_identifier(named[0]))
             source = _source(scope, column.table)
+            if isinstance(source, Scope):
+                if not _outputs(source, column.name):
+                    return line, f"column {column.name} not found in {column.table}"
+                continue
             if not isinstance(source, exp.Table):
                 continue
             known = schema.get(source.name)
@@ -206,30 +211,57 @@ def _check_columns(
     return None
 
 
+def _outputs(scope: Scope, column: str) -> bool:
+    """Whether a CTE or subquery outputs a column (or may: it selects `*` or is no SELECT).
+
+    sqlglot's lineage takes a column a CTE lacks as derived from all of the CTE's outputs;
+    such a query is reported as unresolved instead.
+    """
+    query = scope.expression
+    if not isinstance(query, exp.Select | exp.SetOperation):
+        return True
+    return any(_is_star(select) or select.alias_or_name == column for select in query.selects)
+
+
 def _leaves(
     node: Node, synthetic: dict[str, str], result: QueryLineage, dialect: str | None
 ) -> set[tuple[str, str]]:
-    """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such."""
+    """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such.
+
+    A column asked of a `SELECT *` over a table whose columns are unknown (a dbt source that
+    declares none, read as `WITH source AS (SELECT * FROM raw)`) ends in a star leaf: the
+    column it stands for is the one asked of the star, so that is the column read.
+    """
     found: set[tuple[str, str]] = set()
-    stack = [node]
+    stack: list[tuple[Node, Node | None]] = [(node, None)]
     while stack:
-        leaf = stack.pop()
+        leaf, parent = stack.pop()
         if isinstance(leaf.source, exp.Lateral) and isinstance(leaf.source.this, exp.Subquery):
             found |= _lateral_leaves(leaf, synthetic)
             continue
-        stack += leaf.downstream
+        stack += [(child, leaf) for child in leaf.downstream]
         if leaf.downstream or not isinstance(leaf.source, exp.Table):
             continue
         table = synthetic.get(leaf.source.name)
         if table is None:
             continue
         if leaf.name.endswith("*"):
-            result.star_tables.add(table)
+            if parent is not None and _is_star(parent.expression):
+                found.add((table, _leaf_column(parent.name, dialect)))
+            else:
+                result.star_tables.add(table)
         elif '"' in leaf.name or "`" in leaf.name or "[" in leaf.name:
             found.add((table, _leaf_column(leaf.name, dialect)))
         else:
             found.add((table, leaf.name.split(".")[1] if "." in leaf.name else leaf.name))
     return found
+
+
+def _is_star(projection: exp.Expr) -> bool:
+    """Whether a projection is `*` or `t.*`."""
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and projection.is_star
+    )
 
 
 def _leaf_column(name: str, dialect: str | None) -> str:
