@@ -357,11 +357,9 @@ class LineageGraph:
             if isinstance(query, exp.Query):
                 result = self._analyse(name, kind, query, dialect, None)
                 self.warnings.extend(result.warnings)
-                uses |= result.uses
-                uses |= {
-                    (t, c, "projected") for cols in result.projections.values() for t, c in cols
-                }
-                stars |= result.star_tables | (result.tables if result.opaque else set())
+                named, whole = result.reads()
+                uses |= named
+                stars |= whole
                 opaque = result.opaque
         return self.add_object(
             name, kind, [], uses=uses, star_tables=stars, opaque=opaque, **attributes

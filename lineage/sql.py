@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.lineage import Node, lineage, to_node
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
@@ -14,7 +15,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from lineage.model import LineageWarning
-from lineage.names import fold_columns
+from lineage.names import NameIndex, fold_columns
 
 #: The clause of a SELECT a column sits in -> how the query uses it.
 CLAUSE_USE = {
@@ -42,6 +43,70 @@ class QueryLineage:
     star_tables: set[str] = field(default_factory=set)
     opaque: bool = False
     warnings: list[LineageWarning] = field(default_factory=list)
+
+    def reads(self) -> tuple[set[tuple[str, str, str]], set[str]]:
+        """What the query reads: (table, column, how) for each named column, and the tables
+        it reads every column of (through a star, or all of them when it does not resolve)."""
+        named = set(self.uses)
+        named |= {(t, c, "projected") for cols in self.projections.values() for t, c in cols}
+        return named, self.star_tables | (self.tables if self.opaque else set())
+
+
+class QueryError(ValueError):
+    """SQL that is no query lineage can read: it does not parse, or it is not a SELECT."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def parse_query(sql: str, dialect: str | None) -> exp.Query:
+    """The query of a SELECT (or of a `CREATE VIEW ... AS SELECT`); QueryError otherwise."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (ParseError, SqlglotError) as error:
+        found = getattr(error, "errors", None) or [{}]
+        reason = found[0].get("description") or str(error).splitlines()[0]
+        raise QueryError(reason, found[0].get("line"), found[0].get("col")) from error
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+        tree = tree.expression
+    if not isinstance(tree, exp.Query):
+        raise QueryError("not a query: expected SELECT ...")
+    return tree
+
+
+def columns_read(
+    sql: str, dialect: str | None, tables: Mapping[str, Iterable[str]]
+) -> set[tuple[str, str]]:
+    """Every (table, column) of TABLES (resolved names -> columns) that a query reads.
+
+    Read means anywhere: projected, filtered, joined, grouped, ordered, in a window, or
+    through `*`; a query that does not resolve reads every column of the tables it names.
+    Table references resolve by `lineage.names`' rule (exact, else the one suffix match).
+
+    >>> sorted(columns_read(
+    ...     "SELECT o.id FROM shop.orders AS o WHERE amount > 0",
+    ...     "postgres",
+    ...     {"shop.orders": ["id", "amount", "note"]},
+    ... ))
+    [('shop.orders', 'amount'), ('shop.orders', 'id')]
+    """
+    known = {name: list(columns) for name, columns in tables.items()}
+    index = NameIndex()
+    index.add_all(known)
+    query = parse_query(sql, dialect)
+    result = analyse(
+        "query",
+        "consumer",
+        query,
+        dialect=dialect,
+        resolve=lambda name: index.resolve(name) or name,
+        columns_of=known.get,
+    )
+    named, whole = result.reads()
+    found = {(table, column) for table, column, _ in named}
+    found |= {(table, column) for table in whole for column in known.get(table, ())}
+    return {(table, column) for table, column in found if column in known.get(table, ())}
 
 
 def analyse(
