@@ -18,6 +18,7 @@ from service.domain import Principal
 from service.errors import InvalidInput, StewardError
 from service.schema import resolve_dialect
 from service.schema.model import Schema
+from service.schema.names import GENERIC, sqlglot_dialect
 from service.store import queries as q
 from service.store.tables import LineageSourceRow, ProductRow
 from service.usecases.column_changes import column_changes
@@ -143,7 +144,8 @@ class LineageIndex:
         graph = self._graph
         try:
             if kind == "sql":
-                graph.add_sql(name or "query", payload["sql"], dialect)
+                # lineage reads sqlglot's dialect names: generic SQL is its default dialect
+                graph.add_sql(name or "query", payload["sql"], sqlglot_dialect(dialect or GENERIC))
             elif kind == "dbt":
                 graph.add_dbt_manifest(payload)
             else:

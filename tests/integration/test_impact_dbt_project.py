@@ -98,3 +98,18 @@ def test_a_hinted_rename_stops_the_staging_model_and_what_is_built_on_it_only(or
         "customer_ltv",
         "location_dashboard",
     }
+
+
+def test_a_view_in_generic_sql_beside_the_project_is_reached_too(org: Org) -> None:
+    _setup(org)
+    view = {
+        "name": "finance.price_list",
+        "sql": "CREATE VIEW finance.price_list AS SELECT sku, price FROM raw.raw_products",
+        "dialect": "generic",
+    }
+    assert org.post("admin", "/lineage/sql", view).status_code == 201
+    cr = _propose(org, "jaffle.products", PRODUCTS.replace("price INTEGER", "price TEXT"))
+    assert _reached(cr)["finance.price_list"] == (
+        ["price"],
+        ["raw.raw_products.price (projected)"],
+    )
