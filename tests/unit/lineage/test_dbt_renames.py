@@ -210,3 +210,26 @@ def test_a_column_a_cte_does_not_output_is_reported_not_derived_from_all_of_it()
     )
     assert [w.reason for w in graph.warnings] == ["column y not found in source"]
     assert graph.graph.nodes["v"]["opaque"] is True
+
+
+@pytest.mark.parametrize(
+    ("adapter", "quote", "fold"),
+    [("snowflake", '"', str.upper), ("duckdb", '"', str.lower), ("bigquery", "`", str.lower)],
+)
+def test_the_project_compiled_for_another_adapter_follows_the_same_renames(
+    adapter: str, quote: str, fold: Any
+) -> None:
+    text = MANIFEST.read_text()
+    manifest = json.loads(text if quote == '"' else text.replace('\\"', quote))
+    manifest["metadata"]["adapter_type"] = adapter
+    graph = LineageGraph()
+    graph.add_dbt_manifest(manifest)
+    assert graph.warnings == []
+    found = impact(
+        graph, [ColumnChange(RAW + "raw_products", fold("price"), "column_type_changed")]
+    )
+    assert [(a.name, a.columns) for a in found.affected] == [
+        (STAGING + "stg_products", (fold("product_price"),)),
+        (MARTS + "order_items", (fold("product_price"),)),
+        (MARTS + "orders", (fold("order_items_subtotal"),)),
+    ]
