@@ -81,8 +81,10 @@ def columns_read(
     """Every (table, column) of TABLES (resolved names -> columns) that a query reads.
 
     Read means anywhere: projected, filtered, joined, grouped, ordered, in a window, or
-    through `*`; a query that does not resolve reads every column of the tables it names.
-    Table references resolve by `lineage.names`' rule (exact, else the one suffix match).
+    through `*`. A query that does not resolve is a QueryError when it reads only TABLES
+    (their columns are all known, so the query is wrong), else it reads every column of the
+    tables it names. Table references resolve by `lineage.names`' rule (exact, else the one
+    suffix match).
 
     >>> sorted(columns_read(
     ...     "SELECT o.id FROM shop.orders AS o WHERE amount > 0",
@@ -90,6 +92,9 @@ def columns_read(
     ...     {"shop.orders": ["id", "amount", "note"]},
     ... ))
     [('shop.orders', 'amount'), ('shop.orders', 'id')]
+    >>> columns_read("SELECT total FROM shop.orders", "postgres", {"shop.orders": ["id"]})
+    Traceback (most recent call last):
+    lineage.sql.QueryError: column total not found in shop.orders
     """
     known = {name: list(columns) for name, columns in tables.items()}
     index = NameIndex()
@@ -103,6 +108,9 @@ def columns_read(
         resolve=lambda name: index.resolve(name) or name,
         columns_of=known.get,
     )
+    if result.opaque and result.tables and result.tables <= known.keys():
+        warning = result.warnings[0]
+        raise QueryError(warning.reason, warning.line)
     named, whole = result.reads()
     found = {(table, column) for table, column, _ in named}
     found |= {(table, column) for table in whole for column in known.get(table, ())}
