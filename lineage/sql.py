@@ -53,7 +53,8 @@ class QueryLineage:
 
 
 class QueryError(ValueError):
-    """SQL that is no query lineage can read: it does not parse, or it is not a SELECT."""
+    """SQL that is no query lineage can read: it does not parse, it is not a SELECT, or it
+    names a column that tables whose columns are all known lack."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
         super().__init__(message)
