@@ -137,6 +137,12 @@ def analyse(
     query = normalize_identifiers(query.copy(), dialect=dialect)
     synthetic, schema = _isolate_tables(query, resolve, columns_of)
     fold_columns(query, dialect)
+    own = next((key for key, table in synthetic.items() if table == name), None)
+    if own is not None and own not in schema:
+        # An object that reads itself (dbt's `{{ this }}` in an incremental model, INSERT INTO
+        # t ... FROM t) before its columns are known has, for this reading, those it names.
+        named = {column.name for column in query.find_all(exp.Column) if not column.is_star}
+        schema[own] = dict.fromkeys(sorted(named), "UNKNOWN")
     result.tables = set(synthetic.values())
     result.star_tables = _star_tables(query, synthetic)
     try:
@@ -163,6 +169,8 @@ def analyse(
     except (SqlglotError, ValueError, KeyError, TypeError, AttributeError) as error:
         result.opaque = True
         result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
+    if own is not None:
+        _no_self_reads(result)
     if declared:
         if result.columns and len(declared) == len(result.columns):
             result.projections = {
@@ -171,6 +179,18 @@ def analyse(
             }
         result.columns = list(declared)
     return result
+
+
+def _no_self_reads(result: QueryLineage) -> None:
+    """What an object reads of itself is no input of it (an incremental model's `{{ this }}`)."""
+    own = result.name
+    result.tables.discard(own)
+    result.star_tables.discard(own)
+    result.uses = {use for use in result.uses if use[0] != own}
+    result.projections = {
+        output: {source for source in sources if source[0] != own}
+        for output, sources in result.projections.items()
+    }
 
 
 def _isolate_tables(

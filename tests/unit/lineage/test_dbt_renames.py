@@ -233,3 +233,25 @@ def test_the_project_compiled_for_another_adapter_follows_the_same_renames(
         (MARTS + "order_items", (fold("product_price"),)),
         (MARTS + "orders", (fold("order_items_subtotal"),)),
     ]
+
+
+def test_an_incremental_model_reading_itself_resolves_and_is_no_input_of_itself() -> None:
+    # `{% if is_incremental() %} where ordered_at > (select max(ordered_at) from {{ this }})`
+    manifest = _manifest()
+    node = manifest["nodes"]["model.jaffle_shop.order_items"]
+    this = '"analytics"."marts"."order_items"'
+    node["compiled_code"] += f"\nwhere ordered_at > (select max(ordered_at) from {this})"
+    node["config"]["materialized"] = "incremental"
+    graph = LineageGraph()
+    graph.add_dbt_manifest(manifest)
+    assert graph.warnings == []
+    assert MARTS + "order_items" not in graph.inputs(MARTS + "order_items")
+    found = _reach(graph, "raw_orders", "ordered_at", "column_type_changed")
+    assert found[MARTS + "order_items"] == (
+        ("ordered_at",),
+        [
+            "analytics.staging.stg_orders.ordered_at (filtered)",
+            "analytics.staging.stg_orders.ordered_at (projected)",
+        ],
+    )
+    assert found[MARTS + "customers"][0] == ("first_ordered_at", "last_ordered_at")
