@@ -255,3 +255,20 @@ def test_an_incremental_model_reading_itself_resolves_and_is_no_input_of_itself(
         ],
     )
     assert found[MARTS + "customers"][0] == ("first_ordered_at", "last_ordered_at")
+
+
+def test_a_column_a_star_excepts_is_carried_by_no_reader_but_its_removal_breaks_it() -> None:
+    # BigQuery staging models drop loader columns: `select * except (_fivetran_synced)`.
+    graph = LineageGraph(
+        "bigquery", schemas={"raw.orders": {"id": "INT64", "_fivetran_synced": "TIMESTAMP"}}
+    )
+    graph.add_sql(
+        "stg", "CREATE VIEW stg.orders AS SELECT * EXCEPT (_fivetran_synced) FROM raw.orders"
+    )
+    synced = ColumnChange("raw.orders", "_fivetran_synced", "column_type_changed")
+    assert impact(graph, [synced]).affected == ()
+    # BigQuery refuses an EXCEPT naming a column the table lacks
+    removed = ColumnChange("raw.orders", "_fivetran_synced", "column_removed")
+    assert [a.name for a in impact(graph, [removed]).affected] == ["stg.orders"]
+    carried = impact(graph, [ColumnChange("raw.orders", "id", "column_type_changed")])
+    assert [(a.name, a.columns) for a in carried.affected] == [("stg.orders", ("id",))]
