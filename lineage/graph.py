@@ -124,6 +124,15 @@ class LineageGraph:
                 self._column(name, column)
         return name
 
+    def document_columns(self, name: str, columns: Iterable[str], *, kind: str = "table") -> str:
+        """Note columns that documentation names (a dbt `columns:` block) without taking them
+        as the object's complete list: projects document some columns, not all, so a query
+        naming another column still resolves, and what the object is known to hold stays."""
+        self._ensure(name, kind=kind)
+        for column in columns:
+            self._column(name, column)
+        return name
+
     def add_schemas(self, schemas: Mapping[str, Mapping[str, str]]) -> None:
         """Declare upstream tables from a `table -> column -> type` mapping (names as resolved)."""
         for name, columns in schemas.items():
@@ -211,7 +220,7 @@ class LineageGraph:
         return self.add_object(
             query.name,
             query.kind,
-            query.columns if (query.columns or not query.star_tables) else None,
+            query.columns if (query.columns or not (query.star_tables or query.opaque)) else None,
             projections=query.projections,
             uses=query.uses,
             tables=query.tables,
@@ -364,11 +373,9 @@ class LineageGraph:
             if isinstance(query, exp.Query):
                 result = self._analyse(name, kind, query, dialect, None)
                 self.warnings.extend(result.warnings)
-                uses |= result.uses
-                uses |= {
-                    (t, c, "projected") for cols in result.projections.values() for t, c in cols
-                }
-                stars |= result.star_tables | (result.tables if result.opaque else set())
+                named, whole = result.reads()
+                uses |= named
+                stars |= whole
                 opaque = result.opaque
         return self.add_object(
             name, kind, [], uses=uses, star_tables=stars, opaque=opaque, **attributes

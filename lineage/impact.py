@@ -213,7 +213,7 @@ def _carry(graph: LineageGraph, table: str, column: str, added: bool) -> dict[st
         if node[0] in wide_objects:
             wide_readers = nodes[node[0]].get("wide")
             if wide_readers:
-                _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue)
+                _carry_wide(nodes, node, wide_readers, hits, paths, seen, queue, added)
     for found in hits.values():
         found.seens.append(seen)
     return hits
@@ -249,11 +249,20 @@ def _carry_wide(
     paths: dict[str, tuple[str, ...]],
     seen: set[Any],
     queue: list[Any],
+    added: bool,
 ) -> None:
-    """Readers of every column (star or table-level) of the object a carried column belongs to."""
+    """Readers of every column (star or table-level) of the object a carried column belongs to.
+
+    A star reader whose columns are known and lack the column (`SELECT * EXCEPT (col)`) does
+    not carry it; an added column is in no reader's columns yet, and reaches every star reader.
+    """
     obj, col = node
     path = paths[obj]
     for reader, wide in wide_readers.items():
+        if wide == "star" and not added:
+            data = nodes[reader]
+            if data["known"] and data["columns"] and col not in data["columns"]:
+                continue
         found = hits.get(reader)
         if found is None:
             found = hits[reader] = _Hit(len(path), (*path, reader))

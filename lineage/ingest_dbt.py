@@ -121,8 +121,11 @@ def _add_relation(
     upstream = {names[parent] for parent in parents if parent in names}
     code = node.get("compiled_code") or node.get("compiled_sql")
     if kind in ("source", "seed") or (kind != "model" and not code and not upstream):
-        graph.add_table(name, declared or None, kind=kind)
-        graph.graph.nodes[name].update(attributes)
+        # Declared columns document a relation, they do not list it: a product's DDL or an
+        # OpenLineage schema may know it whole, and a staging model may read a column the
+        # project never documented.
+        graph.document_columns(name, declared, kind=kind)
+        graph.graph.nodes[name].update(attributes, kind=kind)
         return
     query: exp.Expr | None = None
     if code:
@@ -135,12 +138,10 @@ def _add_relation(
         graph.warnings.append(
             LineageWarning("no compiled_code: kept at table level", uid, None, name)
         )
-        graph.add_object(
-            name, kind, list(declared) or None, tables=upstream, opaque=True, **attributes
-        )
+        graph.add_object(name, kind, None, tables=upstream, opaque=True, **attributes)
+        graph.document_columns(name, declared, kind=kind)
         return
     result = graph._analyse(name, kind, query, dialect, uid)
     result.tables |= upstream
-    if not result.columns and declared:
-        result.columns = list(declared)
     graph.add_lineage(result, **attributes)
+    graph.document_columns(name, declared, kind=kind)

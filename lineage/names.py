@@ -16,62 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+# The folding itself is the one rule the diff shares (`identifiers`); lineage re-exports it
+# under the names its modules use.
+from identifiers import column_name, fold_columns
+from identifiers import object_name as table_name
 
-
-def table_name(table: exp.Table | str, dialect: str | None) -> str:
-    """The dialect-resolved, dot-joined name of a table reference.
-
-    >>> table_name("Shop.Orders", "snowflake")
-    'SHOP.ORDERS'
-    >>> table_name('shop."Orders"', "postgres")
-    'shop.Orders'
-    """
-    if isinstance(table, str):
-        try:
-            parsed = exp.to_table(table, dialect=dialect)
-        except SqlglotError:
-            return table
-    else:
-        parsed = table.copy()
-    parsed = normalize_identifiers(parsed, dialect=dialect)
-    return ".".join(part.name for part in parsed.parts)
-
-
-#: Dialects whose column names resolve case-insensitively (quoted or not) although sqlglot
-#: treats their identifiers as case-sensitive (MySQL: only table names follow the file system).
-COLUMNS_IGNORE_CASE = frozenset({"mysql"})
-
-
-def column_name(column: str, dialect: str | None) -> str:
-    """The dialect-resolved name of a column written as an (unquoted) identifier.
-
-    >>> column_name("Status", "mysql"), column_name("Status", "postgres")
-    ('status', 'status')
-    >>> column_name("Status", "snowflake"), column_name("Status", "clickhouse")
-    ('STATUS', 'Status')
-    """
-    if dialect in COLUMNS_IGNORE_CASE:
-        return column.lower()
-    try:
-        return str(normalize_identifiers(column, dialect=dialect).name)
-    except SqlglotError:
-        return column
-
-
-def fold_columns(node: exp.Expr, dialect: str | None) -> exp.Expr:
-    """Resolve every identifier under `node` the way the dialect resolves column names.
-
-    Only dialects in `COLUMNS_IGNORE_CASE` differ from sqlglot's `normalize_identifiers`
-    (which the caller has already applied); for them every identifier is lower-cased, so
-    call this on trees whose table names have already been taken out. Mutates `node`.
-    """
-    if dialect in COLUMNS_IGNORE_CASE:
-        for identifier in node.find_all(exp.Identifier):
-            identifier.set("this", identifier.this.lower())
-    return node
+__all__ = ["NameIndex", "column_name", "fold_columns", "is_suffix", "split", "table_name"]
 
 
 def split(name: str) -> tuple[str, ...]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.lineage import Node, lineage, to_node
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
@@ -14,7 +15,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from lineage.model import LineageWarning
-from lineage.names import fold_columns
+from lineage.names import NameIndex, fold_columns
 
 #: The clause of a SELECT a column sits in -> how the query uses it.
 CLAUSE_USE = {
@@ -43,6 +44,79 @@ class QueryLineage:
     opaque: bool = False
     warnings: list[LineageWarning] = field(default_factory=list)
 
+    def reads(self) -> tuple[set[tuple[str, str, str]], set[str]]:
+        """What the query reads: (table, column, how) for each named column, and the tables
+        it reads every column of (through a star, or all of them when it does not resolve)."""
+        named = set(self.uses)
+        named |= {(t, c, "projected") for cols in self.projections.values() for t, c in cols}
+        return named, self.star_tables | (self.tables if self.opaque else set())
+
+
+class QueryError(ValueError):
+    """SQL that is no query lineage can read: it does not parse, it is not a SELECT, or it
+    names a column that tables whose columns are all known lack."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def parse_query(sql: str, dialect: str | None) -> exp.Query:
+    """The query of a SELECT (or of a `CREATE VIEW ... AS SELECT`); QueryError otherwise."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (ParseError, SqlglotError) as error:
+        found = getattr(error, "errors", None) or [{}]
+        reason = found[0].get("description") or str(error).splitlines()[0]
+        raise QueryError(reason, found[0].get("line"), found[0].get("col")) from error
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+        tree = tree.expression
+    if not isinstance(tree, exp.Query):
+        raise QueryError("not a query: expected SELECT ...")
+    return tree
+
+
+def columns_read(
+    sql: str, dialect: str | None, tables: Mapping[str, Iterable[str]]
+) -> set[tuple[str, str]]:
+    """Every (table, column) of TABLES (resolved names -> columns) that a query reads.
+
+    Read means anywhere: projected, filtered, joined, grouped, ordered, in a window, or
+    through `*`. A query that does not resolve is a QueryError when it reads only TABLES
+    (their columns are all known, so the query is wrong), else it reads every column of the
+    tables it names. Table references resolve by `lineage.names`' rule (exact, else the one
+    suffix match).
+
+    >>> sorted(columns_read(
+    ...     "SELECT o.id FROM shop.orders AS o WHERE amount > 0",
+    ...     "postgres",
+    ...     {"shop.orders": ["id", "amount", "note"]},
+    ... ))
+    [('shop.orders', 'amount'), ('shop.orders', 'id')]
+    >>> columns_read("SELECT total FROM shop.orders", "postgres", {"shop.orders": ["id"]})
+    Traceback (most recent call last):
+    lineage.sql.QueryError: column total not found in shop.orders
+    """
+    known = {name: list(columns) for name, columns in tables.items()}
+    index = NameIndex()
+    index.add_all(known)
+    query = parse_query(sql, dialect)
+    result = analyse(
+        "query",
+        "consumer",
+        query,
+        dialect=dialect,
+        resolve=lambda name: index.resolve(name) or name,
+        columns_of=known.get,
+    )
+    if result.opaque and result.tables and result.tables <= known.keys():
+        warning = result.warnings[0]
+        raise QueryError(warning.reason, warning.line)
+    named, whole = result.reads()
+    found = {(table, column) for table, column, _ in named}
+    found |= {(table, column) for table in whole for column in known.get(table, ())}
+    return {(table, column) for table, column in found if column in known.get(table, ())}
+
 
 def analyse(
     name: str,
@@ -63,6 +137,12 @@ def analyse(
     query = normalize_identifiers(query.copy(), dialect=dialect)
     synthetic, schema = _isolate_tables(query, resolve, columns_of)
     fold_columns(query, dialect)
+    own = next((key for key, table in synthetic.items() if table == name), None)
+    if own is not None and own not in schema:
+        # An object that reads itself (dbt's `{{ this }}` in an incremental model, INSERT INTO
+        # t ... FROM t) before its columns are known has, for this reading, those it names.
+        named = {column.name for column in query.find_all(exp.Column) if not column.is_star}
+        schema[own] = dict.fromkeys(sorted(named), "UNKNOWN")
     result.tables = set(synthetic.values())
     result.star_tables = _star_tables(query, synthetic)
     try:
@@ -89,6 +169,8 @@ def analyse(
     except (SqlglotError, ValueError, KeyError, TypeError, AttributeError) as error:
         result.opaque = True
         result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
+    if own is not None:
+        _no_self_reads(result)
     if declared:
         if result.columns and len(declared) == len(result.columns):
             result.projections = {
@@ -97,6 +179,18 @@ def analyse(
             }
         result.columns = list(declared)
     return result
+
+
+def _no_self_reads(result: QueryLineage) -> None:
+    """What an object reads of itself is no input of it (an incremental model's `{{ this }}`)."""
+    own = result.name
+    result.tables.discard(own)
+    result.star_tables.discard(own)
+    result.uses = {use for use in result.uses if use[0] != own}
+    result.projections = {
+        output: {source for source in sources if source[0] != own}
+        for output, sources in result.projections.items()
+    }
 
 
 def _isolate_tables(
@@ -126,48 +220,50 @@ def _isolate_tables(
     return synthetic, schema
 
 
-def _tables_under(node: exp.Expr, synthetic: dict[str, str], ctes: dict[str, exp.Expr]) -> set[str]:
-    """Physical tables a FROM/JOIN source stands for (through CTEs and subqueries)."""
-    found: set[str] = set()
-    for table in node.find_all(exp.Table):
-        if table.name in synthetic:
-            found.add(synthetic[table.name])
-        elif table.name in ctes:
-            found |= _tables_under(ctes.pop(table.name), synthetic, ctes)
-    return found
-
-
 def _star_tables(query: exp.Expr, synthetic: dict[str, str]) -> set[str]:
-    """Tables read through `SELECT *` or `t.*`: these readers see every added or removed column."""
-    found: set[str] = set()
+    """Tables whose every column reaches the query's output through `SELECT *` or `t.*`.
+
+    Such a reader sees every added or removed column. A star is followed into a CTE or a
+    subquery only when that one's output is itself a star: `WITH source AS (SELECT * FROM t),
+    renamed AS (SELECT id AS order_id FROM source) SELECT * FROM renamed`, as dbt staging
+    models read, outputs only the columns `renamed` names, so it reads no column of `t` wide.
+    """
     ctes = {cte.alias_or_name: cte.this for cte in query.find_all(exp.CTE)}
-    for star in query.find_all(exp.Star):
-        qualifier: str | None = None
-        projection: exp.Expr = star
-        select = star.parent
-        if isinstance(select, exp.Column):
-            qualifier, projection, select = select.table, select, select.parent
-        if not isinstance(select, exp.Select) or projection.arg_key != "expressions":
+    return _output_stars(query, synthetic, ctes, frozenset())
+
+
+def _output_stars(
+    query: exp.Expr, synthetic: dict[str, str], ctes: dict[str, exp.Expr], seen: frozenset[str]
+) -> set[str]:
+    """Tables read through a star that is part of this query's (or its union branches') output."""
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    if isinstance(query, exp.SetOperation):
+        return _output_stars(query.left, synthetic, ctes, seen) | _output_stars(
+            query.right, synthetic, ctes, seen
+        )
+    if not isinstance(query, exp.Select):
+        return set()
+    found: set[str] = set()
+    sources = [query.args.get("from_"), *(query.args.get("joins") or [])]
+    for projection in query.expressions:
+        if isinstance(projection, exp.Star):
+            qualifier = None
+        elif isinstance(projection, exp.Column) and projection.is_star:
+            qualifier = projection.table
+        else:
             continue
-        if not _is_output(select, query):
-            continue  # a star in a CTE or `EXISTS (SELECT * ...)`: the output names columns
-        sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
         for source in filter(None, sources):
             this = source.this
             if qualifier and this.alias_or_name != qualifier:
                 continue
-            found |= _tables_under(this, synthetic, dict(ctes))
+            if isinstance(this, exp.Subquery):
+                found |= _output_stars(this, synthetic, ctes, seen)
+            elif isinstance(this, exp.Table) and this.name in synthetic:
+                found.add(synthetic[this.name])
+            elif isinstance(this, exp.Table) and this.name in ctes and this.name not in seen:
+                found |= _output_stars(ctes[this.name], synthetic, ctes, seen | {this.name})
     return found
-
-
-def _is_output(select: exp.Select, query: exp.Expr) -> bool:
-    """Whether a SELECT's projections are the query's output (it, or a branch of its union)."""
-    node: exp.Expr | None = select
-    while isinstance(node, exp.Select | exp.SetOperation | exp.Subquery):
-        if node is query:
-            return True
-        node = node.parent
-    return False
 
 
 def _source(scope: Scope, table: str) -> exp.Table | Scope | None:
@@ -191,13 +287,16 @@ def _check_columns(
         for column in scope.columns:
             line = column.this.meta.get("line") if isinstance(column.this, exp.Identifier) else None
             if not column.table:
-                if len(named) == 1:
-                    column.set("table", exp.to_identifier(named[0]))
-                    continue
-                if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
-                    continue
-                return line, f"column {column.name} is ambiguous or unknown"
+                if len(named) != 1:
+                    if column.name in aliases and _clause(column, scope) not in (None, "windowed"):
+                        continue
+                    return line, f"column {column.name} is ambiguous or unknown"
+                column.set("table", exp.to_identifier(named[0]))
             source = _source(scope, column.table)
+            if isinstance(source, Scope):
+                if not _outputs(source, column.name):
+                    return line, f"column {column.name} not found in {column.table}"
+                continue
             if not isinstance(source, exp.Table):
                 continue
             known = schema.get(source.name)
@@ -206,30 +305,57 @@ def _check_columns(
     return None
 
 
+def _outputs(scope: Scope, column: str) -> bool:
+    """Whether a CTE or subquery outputs a column (or may: it selects `*` or is no SELECT).
+
+    sqlglot's lineage takes a column a CTE lacks as derived from all of the CTE's outputs;
+    such a query is reported as unresolved instead.
+    """
+    query = scope.expression
+    if not isinstance(query, exp.Select | exp.SetOperation):
+        return True
+    return any(_is_star(select) or select.alias_or_name == column for select in query.selects)
+
+
 def _leaves(
     node: Node, synthetic: dict[str, str], result: QueryLineage, dialect: str | None
 ) -> set[tuple[str, str]]:
-    """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such."""
+    """Physical (table, column) pairs at the bottom of one lineage node; stars noted as such.
+
+    A column asked of a `SELECT *` over a table whose columns are unknown (a dbt source that
+    declares none, read as `WITH source AS (SELECT * FROM raw)`) ends in a star leaf: the
+    column it stands for is the one asked of the star, so that is the column read.
+    """
     found: set[tuple[str, str]] = set()
-    stack = [node]
+    stack: list[tuple[Node, Node | None]] = [(node, None)]
     while stack:
-        leaf = stack.pop()
+        leaf, parent = stack.pop()
         if isinstance(leaf.source, exp.Lateral) and isinstance(leaf.source.this, exp.Subquery):
             found |= _lateral_leaves(leaf, synthetic)
             continue
-        stack += leaf.downstream
+        stack += [(child, leaf) for child in leaf.downstream]
         if leaf.downstream or not isinstance(leaf.source, exp.Table):
             continue
         table = synthetic.get(leaf.source.name)
         if table is None:
             continue
         if leaf.name.endswith("*"):
-            result.star_tables.add(table)
+            if parent is not None and _is_star(parent.expression):
+                found.add((table, _leaf_column(parent.name, dialect)))
+            else:
+                result.star_tables.add(table)
         elif '"' in leaf.name or "`" in leaf.name or "[" in leaf.name:
             found.add((table, _leaf_column(leaf.name, dialect)))
         else:
             found.add((table, leaf.name.split(".")[1] if "." in leaf.name else leaf.name))
     return found
+
+
+def _is_star(projection: exp.Expr) -> bool:
+    """Whether a projection is `*` or `t.*`."""
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and projection.is_star
+    )
 
 
 def _leaf_column(name: str, dialect: str | None) -> str:

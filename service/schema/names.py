@@ -1,106 +1,56 @@
-"""Dialect resolution and identifier folding (sqlglot's normalisation rules, as fast lookups)."""
+"""Dialect resolution for the schema readers (an unknown dialect is a SchemaParseError), SQL
+writing, and the identifier folding of `identifiers`, which lineage shares."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 from sqlglot import exp
-from sqlglot.dialects import DIALECT_MODULE_NAMES
-from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
+from sqlglot.dialects.dialect import Dialect
 
+# The folding is the one rule lineage shares (`identifiers`); the schema's modules import
+# it from here, under the names they always have.
+from identifiers import (
+    ALIASES,
+    COLUMN_STRATEGY,
+    GENERIC,
+    TABLE_STRATEGY,
+    Fold,
+    canonical_dialect,
+    dialect_names,
+    folds,
+    ident_name,
+    sqlglot_dialect,
+    table_name,
+)
 from service.errors import SchemaParseError
 
-GENERIC = "generic"
-# Common names of engines that sqlglot spells differently.
-ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "synapse": "tsql"}
-Fold = Callable[[str, bool], str]
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-# Where a dialect's columns and tables resolve differently, sqlglot's one strategy is split:
-# MySQL column names are case-insensitive on every platform (table names follow the file
-# system, which sqlglot models as case-sensitive); BigQuery table names are case-sensitive.
-COLUMN_STRATEGY = {"mysql": NormalizationStrategy.CASE_INSENSITIVE}
-TABLE_STRATEGY = {"bigquery": NormalizationStrategy.CASE_SENSITIVE}
-
-
-@cache
-def _known() -> frozenset[str]:
-    # sqlglot's list of its dialect modules (each named as its dialect): reading
-    # Dialect.classes instead would import every dialect, a second of CPU per process.
-    return frozenset([GENERIC, *DIALECT_MODULE_NAMES])
-
-
-def dialect_names() -> list[str]:
-    """Every dialect name accepted (sqlglot's, plus `generic` for its default dialect)."""
-    return sorted(_known())
+__all__ = [
+    "ALIASES",
+    "COLUMN_STRATEGY",
+    "GENERIC",
+    "TABLE_STRATEGY",
+    "Fold",
+    "dialect_names",
+    "folds",
+    "ident_name",
+    "normalise_expression",
+    "resolve_dialect",
+    "sql_writer",
+    "sqlglot_dialect",
+    "table_name",
+]
 
 
 def resolve_dialect(dialect: str | None) -> str:
     """The canonical dialect name for a user's spelling; unknown names raise SchemaParseError."""
-    name = (dialect or GENERIC).strip().lower()
-    name = ALIASES.get(name, name)
-    if name in _known():
+    name = canonical_dialect(dialect)
+    if name is not None:
         return name
     raise SchemaParseError(
         f"unknown dialect {dialect!r}; valid dialects: {', '.join(dialect_names())}",
         dialect=dialect,
     )
-
-
-def sqlglot_dialect(dialect: str) -> str:
-    """The sqlglot dialect name of a canonical dialect name."""
-    return "" if dialect == GENERIC else dialect
-
-
-@cache
-def _make_fold(strategy: NormalizationStrategy, ascii_only: bool) -> Fold:
-    def lower(name: str) -> str:
-        return name.lower() if not ascii_only or name.isascii() else name.translate(_ASCII_LOWER)
-
-    def upper(name: str) -> str:
-        return name.upper() if not ascii_only or name.isascii() else name.translate(_ASCII_UPPER)
-
-    if strategy is NormalizationStrategy.CASE_SENSITIVE:
-        return lambda name, quoted: name
-    if strategy is NormalizationStrategy.CASE_INSENSITIVE:
-        return lambda name, quoted: lower(name)
-    if strategy is NormalizationStrategy.CASE_INSENSITIVE_UPPERCASE:
-        return lambda name, quoted: upper(name)
-    if strategy is NormalizationStrategy.UPPERCASE:
-        return lambda name, quoted: name if quoted else upper(name)
-    return lambda name, quoted: name if quoted else lower(name)
-
-
-@cache
-def folds(dialect: str) -> tuple[Fold, Fold]:
-    """(column fold, table fold) of a dialect: (name, quoted) -> resolved name."""
-    d = Dialect.get_or_raise(sqlglot_dialect(dialect))
-    base = d.normalization_strategy
-    ascii_only = bool(getattr(d, "ASCII_ONLY_NORMALIZATION", False))
-    return (
-        _make_fold(COLUMN_STRATEGY.get(dialect, base), ascii_only),
-        _make_fold(TABLE_STRATEGY.get(dialect, base), ascii_only),
-    )
-
-
-def ident_name(node: exp.Expression, fold: Fold) -> str:
-    """The resolved name of an Identifier/Column/ColumnDef node."""
-    ident = node
-    while not isinstance(ident, exp.Identifier):
-        inner = ident.this
-        if not isinstance(inner, exp.Expression):
-            return str(ident.name)
-        ident = inner
-    return fold(ident.this, bool(ident.args.get("quoted")))
-
-
-def table_name(table: exp.Table, fold: Fold) -> str:
-    """A table's qualified name as written, each part resolved: `shop.orders`."""
-    parts = [table.args.get(k) for k in ("catalog", "db", "this")]
-    return ".".join(ident_name(p, fold) for p in parts if isinstance(p, exp.Expression))
 
 
 def sql_writer(dialect: str) -> Callable[[exp.Expression], str]:

@@ -20,6 +20,7 @@ from service.errors import InvalidInput, StewardError
 from service.impact import Impact
 from service.schema import resolve_dialect
 from service.schema.model import Schema
+from service.schema.names import GENERIC, sqlglot_dialect
 from service.store import queries as q
 from service.store.tables import LineageSourceRow, ProductRow, VersionRow
 from service.usecases.common import Limits, actor_row, stored_schema
@@ -178,7 +179,8 @@ class LineageIndex:
         graph = self._graph
         try:
             if kind == "sql":
-                graph.add_sql(name or "query", payload["sql"], dialect)
+                # lineage reads sqlglot's dialect names: generic SQL is its default dialect
+                graph.add_sql(name or "query", payload["sql"], sqlglot_dialect(dialect or GENERIC))
             elif kind == "dbt":
                 graph.add_dbt_manifest(payload)
             else:

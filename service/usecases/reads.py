@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import traverse_scope
-
+from lineage.sql import QueryError
+from lineage.sql import columns_read as lineage_columns_read
 from service.errors import InvalidInput, SchemaParseError
 from service.schema.model import Schema
-from service.schema.names import folds, sqlglot_dialect, table_name
+from service.schema.names import folds, sqlglot_dialect
 
 
 def qualified_columns(schema: Schema) -> set[str]:
@@ -57,53 +53,22 @@ def resolve_columns(names: Iterable[str], schema: Schema) -> list[str]:
     return sorted(resolved)
 
 
-def _nested(schemas: Iterable[Schema]) -> dict[str, object]:
-    """sqlglot's nested schema mapping (`db -> table -> column -> type`) of several schemas."""
-    nested: dict[str, object] = {}
-    for schema in schemas:
-        for t in schema.tables:
-            parts = t.name.split(".")
-            node = nested
-            for part in parts[:-1]:
-                child = node.setdefault(part, {})
-                assert isinstance(child, dict)
-                node = child
-            node[parts[-1]] = {c.name: "TEXT" for c in t.columns}
-    return nested
-
-
 def columns_read(sql: str, dialect: str, schemas: Iterable[Schema]) -> set[str]:
     """Every `table.column` of the given schemas that a SELECT reads (through `*` as well).
+
+    The reading is lineage's (`lineage.sql.columns_read`), the one reader of SQL; SQL that is
+    no query is a SchemaParseError naming where.
 
     >>> from service.schema import parse_ddl
     >>> s = parse_ddl("CREATE TABLE shop.orders (id INT, amount INT, note TEXT)", "postgres")
     >>> sorted(columns_read("SELECT o.id FROM shop.orders AS o WHERE amount > 0", "postgres", [s]))
     ['shop.orders.amount', 'shop.orders.id']
     """
-    schemas = list(schemas)
-    known = set().union(*(qualified_columns(s) for s in schemas)) if schemas else set()
-    _, table_fold = folds(dialect)
+    tables = {t.name: [c.name for c in t.columns] for s in schemas for t in s.tables}
     try:
-        tree = sqlglot.parse_one(sql, dialect=sqlglot_dialect(dialect))
-        if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
-            tree = tree.expression
-        if not isinstance(tree, exp.Query):
-            raise SchemaParseError("not a query: expected SELECT ...", dialect=dialect)
-        tree = qualify(
-            tree,
-            schema=_nested(schemas),
-            dialect=sqlglot_dialect(dialect),
-            validate_qualify_columns=False,
-        )
-        scopes = traverse_scope(tree)
-    except SqlglotError as exc:
-        raise SchemaParseError(f"cannot read the SQL: {exc}", dialect=dialect) from exc
-    read: set[str] = set()
-    for scope in scopes:
-        for column in scope.columns:
-            source = scope.sources.get(column.table)
-            if isinstance(source, exp.Table):
-                name = f"{table_name(source, table_fold)}.{column.name}"
-                if name in known:
-                    read.add(name)
-    return read
+        read = lineage_columns_read(sql, sqlglot_dialect(dialect) or None, tables)
+    except QueryError as exc:
+        raise SchemaParseError(
+            f"cannot read the SQL: {exc}", dialect=dialect, line=exc.line, column=exc.column
+        ) from exc
+    return {f"{table}.{column}" for table, column in read}

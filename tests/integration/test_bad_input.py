@@ -111,6 +111,7 @@ BAD_SUBSCRIPTION = [
     ({"columns": ["amount"], "sql": "SELECT amount FROM shop.orders"}, "columns"),
     ({"sql": "SELECT x FROM other.table"}, "sql"),
     ({"sql": "SELEC amount FROM"}, "sql"),
+    ({"sql": "SELECT id FROM shop.orders WHERE no_such_column > 0"}, "sql"),
     ({"version": "1.0"}, "version"),
     ({"version": "9.9.9"}, "version"),
     ({"channels": ["fax"]}, "channels"),
