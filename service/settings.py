@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="Start the notice scheduler in-process, when it is installed."
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key signing the console's session cookies (random per process when unset).",
+    )
 
     def sqlite_path(self) -> Path | None:
         """The database file when the store is a file-backed SQLite database, else None."""

@@ -20,6 +20,7 @@ from service import __version__
 from service.api.deps import Context, utc_now
 from service.api.routes import change_requests, lineage, misc, notices, products, subscriptions
 from service.api.schemas import ErrorOut
+from service.console import mount_console
 from service.errors import (
     Conflict,
     InvalidInput,
@@ -144,6 +145,8 @@ def create_app(
         description="Schema evolution and change management for data products.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served offline by the console (vendored assets)
+        redoc_url=None,
     )
     app.state.steward = ctx
     app.add_exception_handler(StewardError, _steward_error)
@@ -152,4 +155,5 @@ def create_app(
     app.add_exception_handler(IntegrityError, _integrity_error)
     for module in (products, subscriptions, change_requests, notices, lineage, misc):
         app.include_router(module.router)
+    mount_console(app, ctx)
     return app
