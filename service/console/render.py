@@ -88,7 +88,9 @@ class Console:
             **values,
         )
         response = HTMLResponse(html, status_code=status)
-        if viewer.session.fresh:
+        # Only a page fetched by GET starts a session: a refused (perhaps forged) POST must not
+        # replace the cookie of someone signed in.
+        if viewer.session.fresh and request.method == "GET":
             self.sessions.store(request, response, viewer.session)
         return response
 

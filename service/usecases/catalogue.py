@@ -64,16 +64,14 @@ def search_products(session: Session, query: str = "") -> list[CatalogueEntry]:
             select(ChangeRequestRow.product_id, func.max(ChangeRequestRow.created_at)).group_by(
                 ChangeRequestRow.product_id
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     open_ids: dict[int, list[int]] = {}
     for product_id, cr_id in session.execute(
         select(ChangeRequestRow.open_product_id, ChangeRequestRow.id).where(
             ChangeRequestRow.open_product_id.is_not(None)
         )
-    ).tuples():
+    ):
         if product_id is not None:
             open_ids.setdefault(product_id, []).append(cr_id)
     entries: list[CatalogueEntry] = []

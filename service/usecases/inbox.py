@@ -55,9 +55,7 @@ def waiting_for(session: Session, *, actor: Principal, now: datetime) -> Waiting
             select(ChangeRequestRow.id, ProductRow.name)
             .join(ProductRow, ProductRow.id == ChangeRequestRow.product_id)
             .where(ProductRow.name.in_(mine))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     failed = session.scalars(
         select(NoticeRow)
