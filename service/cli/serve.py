@@ -151,7 +151,10 @@ def _instructions(tokens: dict[str, str], base: str) -> str:
     lines += [f"  {email:32} {token}" for email, token in tokens.items()]
     lines += [
         "",
-        "Try it (OpenAPI docs at " + base + "/docs):",
+        f"Open the console: {base}/ui and paste a token, for example the owner's:",
+        f"  {owner}",
+        "",
+        "Or try the API (OpenAPI docs at " + base + "/docs):",
         "",
         f"  export OWNER={owner} MAINTAINER={maint} ANALYST={fin}",
         f'  curl -s {base}/products -H "Authorization: Bearer $ANALYST"',

@@ -8,16 +8,24 @@ from markupsafe import Markup, escape
 
 from service.console.views import ChangeLine, ImpactView
 
-WIDTH, NODE_W, NODE_H, GAP, TOP = 900, 260, 30, 12, 44
-COLUMNS = ((10, "Changes"), (320, "Objects read"), (630, "Consumers"))
-LABEL = 36
+WIDTH, NODE_W, NODE_H, GAP, TOP = 980, 220, 30, 12, 44
+COLUMNS = (
+    (10, "Changes"),
+    (260, "What they read"),
+    (510, "Downstream objects"),
+    (760, "Consumers"),
+)
+CONSUMERS = 3
+LABEL = 29
 
 
 @dataclass
 class Graph:
     """Nodes per column (in order) and edges between node keys."""
 
-    columns: tuple[list[tuple[str, str, str]], ...] = field(default_factory=lambda: ([], [], []))
+    columns: tuple[list[tuple[str, str, str]], ...] = field(
+        default_factory=lambda: ([], [], [], [])
+    )
     edges: set[tuple[str, str]] = field(default_factory=set)
 
     def node(self, column: int, key: str, label: str, tone: str) -> str:
@@ -52,14 +60,14 @@ def build(changes: list[ChangeLine], impact: ImpactView) -> Graph:
     for reach in reads:
         tone = "breaking" if reach.breaking else "compatible"
         label = reach.who if reach.kind == "subscription" else f"product {reach.who}"
-        target = g.node(2, f"r:{reach.kind}:{reach.who}", label, tone)
+        target = g.node(CONSUMERS, f"r:{reach.kind}:{reach.who}", label, tone)
         for column in reach.columns:
             if f"o:{column}" in {k for k, _, _ in g.columns[1]}:
                 g.edge(f"o:{column}", target)
     for obj in impact.lineage:
         previous = f"o:{obj.path[0]}" if obj.path else None
         for hop in obj.path[1:]:
-            current = g.node(1, f"o:{hop}", hop, "object")
+            current = g.node(2, f"d:{hop}", hop, "object")
             if previous:
                 g.edge(previous, current)
             previous = current
@@ -86,7 +94,8 @@ def impact_svg(changes: list[ChangeLine], impact: ImpactView) -> Markup:
         f'class="impact-graph" role="img" aria-labelledby="graph-title graph-desc">',
         '<title id="graph-title">Impact graph</title>',
         f'<desc id="graph-desc">{len(g.columns[0])} change(s) reach {len(g.columns[1])} '
-        f"object(s) and {len(g.columns[2])} consumer(s); the list above says the same in words."
+        f"object(s), {len(g.columns[2])} downstream object(s) and {len(g.columns[3])} "
+        "consumer(s); the list above says the same in words."
         "</desc>",
     ]
     for x, heading in COLUMNS:

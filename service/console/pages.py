@@ -25,7 +25,7 @@ from service.console.views import (
     schema_rows,
 )
 from service.domain import ChangeRequest, State, parse_duration
-from service.errors import StewardError
+from service.errors import NotAuthenticated, StewardError
 from service.store import queries as q
 from service.usecases import catalogue, changes, inbox, products, subscriptions
 from service.usecases.auth import authenticate
@@ -88,8 +88,18 @@ def sign_in(
     console = console_of(request)
     viewer = console.viewer(request)
     console.sessions.check(request, viewer.session, csrf)
-    with console.ctx.db.reading() as session:
-        authenticate(session, token.strip() or None)
+    try:
+        with console.ctx.db.reading() as session:
+            authenticate(session, token.strip() or None)
+    except NotAuthenticated as exc:
+        return console.page(
+            request,
+            viewer,
+            "sign_in.html.j2",
+            status=401,
+            next=_next(request, next),
+            error=exc.message,
+        )
     response = _see(_next(request, next), "signed-in")
     console.sessions.store(request, response, console.sessions.signed_in(token.strip()))
     return response
