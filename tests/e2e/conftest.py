@@ -86,9 +86,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, with a fresh profile (Playwright's own temporary one)."""
+    """Debian's Chromium, headless, with a fresh profile (Playwright's own temporary one).
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in
+    this thread while it is open, which later tests' `asyncio.run()` would trip over.
+    """
     if not CHROMIUM.exists():
         message = "/usr/bin/chromium is missing: install it with `apt-get install -y chromium`"
         if os.environ.get("CI"):
