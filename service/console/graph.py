@@ -71,6 +71,9 @@ def build(changes: list[ChangeLine], impact: ImpactView) -> Graph:
             if previous:
                 g.edge(previous, current)
             previous = current
+        for email in obj.contacts:
+            if previous:
+                g.edge(previous, g.node(CONSUMERS, f"r:subscription:{email}", email, "breaking"))
         if obj.product and previous:
             g.edge(
                 previous,

@@ -362,7 +362,6 @@ def propose(
     with ctx.db.reading() as session:
         ctx.lineage.refresh(session)
         product = products.get_product(session, name)
-    lineage = ctx.lineage.impact if ctx.lineage.available else None
     error: str | None = None
     status = 200
     preview: Preview | None = None
@@ -378,7 +377,7 @@ def propose(
                 summary=summary.strip() or "(no summary)",
                 limits=ctx.limits,
                 now=console.clock(),
-                lineage_impact=lineage,
+                lineage=ctx.lineage,
             )
         if intent == "submit":
             return _see(f"/ui/change-requests/{cr.id}", "proposed")

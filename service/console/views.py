@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.domain import ChangeRequest, Product, State, parse_duration
+from service.impact import Impact
 from service.schema.model import Schema
 from service.schema.render import render_type
 
@@ -118,7 +119,7 @@ class Reach:
 
 @dataclass(frozen=True, slots=True)
 class LineageObject:
-    """An object lineage found downstream, with one path back to the change."""
+    """Another reader lineage found (a view, a dbt model or exposure, a job), with its path."""
 
     name: str
     kind: str
@@ -126,16 +127,19 @@ class LineageObject:
     path: tuple[str, ...]
     stops_working: bool
     product: str | None
+    contacts: tuple[str, ...] = ()
+    warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ImpactView:
-    """The impact of a change request, typed."""
+    """The impact of a change request, shaped for the page and the graph."""
 
     subscriptions: tuple[Reach, ...]
     products: tuple[Reach, ...]
     lineage: tuple[LineageObject, ...]
     consumers: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -143,47 +147,22 @@ class ImpactView:
         return not (self.subscriptions or self.products or self.lineage)
 
 
-def _strings(values: Iterable[Any] | None) -> tuple[str, ...]:
-    return tuple(str(v) for v in values or ())
-
-
-def impact_view(impact: dict[str, Any]) -> ImpactView:
-    """The impact JSON of a change request as typed values."""
+def impact_view(impact: Impact) -> ImpactView:
+    """The change request's Impact as the page lists it: subscriptions, products, other readers."""
     subs = tuple(
-        Reach(
-            who=str(s.get("consumer", "")),
-            kind="subscription",
-            columns=_strings(s.get("columns")),
-            changes=_strings(s.get("changes")),
-            breaking=bool(s.get("breaking")),
-        )
-        for s in impact.get("subscriptions") or ()
+        Reach(s.consumer, "subscription", s.columns, s.changes, s.breaking)
+        for s in impact.subscriptions
     )
     products = tuple(
-        Reach(
-            who=str(p.get("product", "")),
-            kind="product",
-            columns=_strings(p.get("columns")),
-            changes=_strings(p.get("changes")),
-            breaking=bool(p.get("breaking")),
-            owners=_strings(p.get("owners")),
-            via=_strings(p.get("via")),
-        )
-        for p in impact.get("downstream_products") or ()
+        Reach(p.product, "product", p.columns, p.changes, p.breaking, p.owners, p.via)
+        for p in impact.downstream_products
     )
-    lineage = impact.get("lineage") or {}
-    objects = tuple(
-        LineageObject(
-            name=str(a.get("name", "")),
-            kind=str(a.get("kind", "")),
-            depth=int(a.get("depth", 1)),
-            path=_strings(a.get("path")),
-            stops_working=bool(a.get("stops_working")),
-            product=_text(a.get("product")),
-        )
-        for a in lineage.get("affected") or ()
+    others = tuple(
+        LineageObject(r.name, r.kind, r.depth, r.path, r.stops_working, r.product, r.emails)
+        for r in impact.readers
+        if r.subscription is None and r.product is None
     )
-    return ImpactView(subs, products, objects, _strings(impact.get("consumers")))
+    return ImpactView(subs, products, others, impact.consumers, impact.warnings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from service.api import create_app
 from service.cli.serve import demo_dir, load_demo
@@ -33,6 +33,10 @@ ARGS = [
     "--disable-sync",
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# How long a page may take to show what a test waits for: generous, the machines are shared
+# (a bound on waiting, not a timed assertion; ReDoc parses a 1 MB bundle).
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def free_port() -> int:
@@ -119,6 +123,7 @@ def new_context(browser: Browser, outside: Outside) -> Iterator[object]:
 
     def make(width: int = 1280, height: int = 900) -> BrowserContext:
         context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(WAIT_MS)
 
         def guard(route: Route) -> None:
             host = urlparse(route.request.url).hostname or ""

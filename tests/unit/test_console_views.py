@@ -6,45 +6,46 @@ import xml.etree.ElementTree as ET
 
 from service.console.graph import build, impact_svg
 from service.console.views import change_lines, impact_view
+from service.impact import Impact
 
 CHANGES = [
     {"kind": "column_added", "table": "shop.orders", "column": "note", "verdict": "compatible"},
     {"kind": "column_removed", "table": "shop.orders", "column": "amount", "verdict": "breaking"},
     {"kind": "type_changed", "table": "shop.orders", "column": "id", "verdict": "unknown"},
 ]
-IMPACT = {
-    "subscriptions": [
-        {
-            "subscription": 1,
-            "consumer": "<script>alert(1)</script>@x",
-            "columns": ["shop.orders.amount"],
-            "changes": ["column_removed"],
-            "breaking": True,
-        }
-    ],
-    "downstream_products": [
-        {
-            "product": "analytics.revenue",
-            "owners": ["bo@x"],
-            "columns": ["shop.orders.amount"],
-            "changes": ["column_removed"],
-            "breaking": True,
-        }
-    ],
-    "consumers": ["<script>alert(1)</script>@x"],
-    "lineage": {
-        "affected": [
+EVIL = "<script>alert(1)</script>@x"
+IMPACT = Impact.model_validate(
+    {
+        "readers": [
             {
-                "name": "finance.by_customer",
+                "kind": "subscription",
+                "name": "subscription:1",
+                "subscription": 1,
+                "reads": ["shop.orders.amount"],
+                "kinds": ["column_removed"],
+                "path": ["shop.orders", "subscription:1"],
+                "contacts": [{"email": EVIL, "role": "subscriber"}],
+            },
+            {
+                "kind": "product",
+                "name": "analytics.revenue",
+                "product": "analytics.revenue",
+                "reads": ["shop.orders.amount"],
+                "kinds": ["column_removed"],
+                "path": ["shop.orders", "analytics.revenue"],
+                "contacts": [{"email": "bo@x", "role": "product owner"}],
+            },
+            {
                 "kind": "view",
-                "depth": 1,
-                "path": ["shop.orders", "finance.by_customer"],
+                "name": "finance.by_customer",
+                "reads": ["shop.orders.amount"],
                 "stops_working": True,
-                "product": None,
-            }
+                "path": ["shop.orders", "finance.by_customer"],
+                "contacts": [{"email": "fin@x", "role": "exposure owner"}],
+            },
         ]
-    },
-}
+    }
+)
 
 
 def test_the_diff_lists_breaking_changes_first_then_unknown_then_compatible() -> None:
@@ -56,9 +57,10 @@ def test_the_graph_links_each_change_through_what_is_read_to_who_reads_it() -> N
     graph = build(lines, impact_view(IMPACT))
     change = "c:column_removed:shop.orders.amount"
     assert (change, "o:shop.orders.amount") in graph.edges
-    assert ("o:shop.orders.amount", "r:subscription:<script>alert(1)</script>@x") in graph.edges
+    assert ("o:shop.orders.amount", f"r:subscription:{EVIL}") in graph.edges
     assert ("o:shop.orders.amount", "r:product:analytics.revenue") in graph.edges
     assert ("o:shop.orders", "d:finance.by_customer") in graph.edges
+    assert ("d:finance.by_customer", "r:subscription:fin@x") in graph.edges
     # Compatible changes are left out of the graph when anything is not compatible.
     assert not any(key.startswith("c:column_added") for key, _, _ in graph.columns[0])
 
@@ -68,5 +70,5 @@ def test_the_svg_is_well_formed_and_escapes_every_label() -> None:
     root = ET.fromstring(svg)
     assert "<script>" not in svg
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
-    assert "<script>alert(1)</script>@x" in texts
+    assert EVIL in texts
     assert len(list(root.iter("{http://www.w3.org/2000/svg}path"))) >= 4
