@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.diff import diff_schemas, is_blocking
+from service.diff import decide, diff_schemas
+from service.diff.hints import resolve_rename_map
 from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import OPEN_STATES, ChangeRequest, Principal, SemVer, State
@@ -62,7 +63,7 @@ def propose(
     new = parse_schema(
         schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
     )
-    changes = diff_schemas(old, new, renames=renames or {})
+    changes = diff_schemas(old, new, renames=resolve_rename_map(renames, old))
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
@@ -77,7 +78,8 @@ def propose(
         schema_json=new.to_json(),
         renames=renames or {},
         bump=bump,
-        breaking=is_blocking(changes),
+        # The row's flag: held for the notice period (some change breaks or is undecided).
+        breaking=decide(changes).blocks(),
         changes=data["changes"],
         impact=impact.to_stored(),
         base_version=current.version,
