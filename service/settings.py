@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=False, description="Log one line per HTTP request (uvicorn's access log)."
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key signing the console's session cookies (random per start when unset).",
+    )
 
     # --- the notice scheduler (in `steward serve`, or `steward scheduler`) ---
     tick_seconds: float = Field(

@@ -29,6 +29,7 @@ from service.api.routes import (
     subscriptions,
 )
 from service.api.schemas import ErrorOut
+from service.console import mount_console
 from service.errors import (
     Conflict,
     Gone,
@@ -166,6 +167,8 @@ def create_app(
         description="Schema evolution and change management for data products.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served offline by the console (vendored assets)
+        redoc_url=None,
     )
     app.state.steward = ctx
     app.add_exception_handler(StewardError, _steward_error)
@@ -174,4 +177,5 @@ def create_app(
     app.add_exception_handler(IntegrityError, _integrity_error)
     for module in (products, subscriptions, change_requests, notices, lineage, misc, me):
         app.include_router(module.router)
+    mount_console(app, ctx)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,7 +154,10 @@ def _instructions(tokens: dict[str, str], base: str) -> str:
     lines += [f"  {email:32} {token}" for email, token in tokens.items()]
     lines += [
         "",
-        "Try it (OpenAPI docs at " + base + "/docs):",
+        f"Open the console: {base}/ui and paste a token, for example the owner's:",
+        f"  {owner}",
+        "",
+        "Or try the API (OpenAPI docs at " + base + "/docs):",
         "",
         f"  export OWNER={owner} MAINTAINER={maint} ANALYST={fin}",
         f'  curl -s {base}/products -H "Authorization: Bearer $ANALYST"',
@@ -208,7 +212,9 @@ def run_workers(settings: Settings) -> None:
             db.migrate()
         finally:
             db.dispose()
-    worker = settings.model_copy(update={"run_migrations": False})
+    # The workers share one cookie key, so a console session signed by one is read by all.
+    secret = settings.session_secret or secrets.token_urlsafe(32)
+    worker = settings.model_copy(update={"run_migrations": False, "session_secret": secret})
     config = uvicorn.Config(
         partial(create_app, worker), factory=True, workers=settings.workers,
         **_uvicorn_options(settings),
