@@ -15,11 +15,13 @@ def main() -> None:
 
 from service.cli.diff import diff as diff_command  # noqa: E402
 from service.cli.lineage import lineage_command  # noqa: E402
+from service.cli.migrate import migrate as migrate_command  # noqa: E402
 from service.cli.serve import serve  # noqa: E402
 from service.cli.token import token  # noqa: E402
 
 main.add_command(diff_command)
 main.add_command(lineage_command)
+main.add_command(migrate_command)
 main.add_command(serve)
 main.add_command(token)
 
