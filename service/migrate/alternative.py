@@ -193,14 +193,15 @@ class _Amender:
 def alternative(
     old: Schema, new: Schema, changes: ChangeSet, fates: list[TableFate], new_major: int
 ) -> Alternative | None:
-    """NEW amended so that it breaks no reader, or None when NEW breaks none (or it cannot)."""
-    if not any(c.verdict in BREAKING_FOR_READERS for c in changes.changes):
+    """NEW amended so that it breaks no reader (nor a writer's NOT NULL), or None if none is needed."""
+    sides = ((c.verdict, c.writer_verdict) for c in changes.changes)
+    if not any(side in BREAKING_FOR_READERS for pair in sides for side in pair):
         return None
     amender = _Amender(new, new_major)
     for fate in fates:
         amender.table(fate)
     amended = Schema(new.dialect, tuple(amender.tables.values()))
     proof = diff_schemas(old, amended)
-    if any(c.verdict in BREAKING_FOR_READERS for c in proof.changes):
+    if not amender.notes or any(c.verdict in BREAKING_FOR_READERS for c in proof.changes):
         return None
     return Alternative(render_ddl(amended, new.dialect), tuple(amender.notes))

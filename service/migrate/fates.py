@@ -27,6 +27,8 @@ TYPE_KINDS = frozenset(
         K.ENUM_VALUES_REMOVED,
     }
 )
+#: Changes of the set of columns `SELECT *` reads.
+SHAPE_KINDS = frozenset({K.COLUMN_ADDED, K.COLUMN_REMOVED, K.COLUMN_RENAMED})
 #: Type families whose values do not cast to and from other families as the same values.
 NOT_CASTABLE = frozenset(
     {
@@ -90,9 +92,13 @@ class TableFate:
 
     @property
     def reshaped(self) -> bool:
-        """Any column was added, removed, renamed or retyped: `SELECT *` would read otherwise."""
-        shape = {K.COLUMN_ADDED, K.COLUMN_REMOVED, K.COLUMN_RENAMED} | TYPE_KINDS
-        return any(c.kind in shape for c in self.changes)
+        """Any column was added, removed, renamed or retyped (widened included)."""
+        return any(c.kind in SHAPE_KINDS | TYPE_KINDS for c in self.changes)
+
+    @property
+    def star_changed(self) -> bool:
+        """`SELECT *` over the table reads other columns, or values of another type."""
+        return any(c.kind in SHAPE_KINDS | {K.COLUMN_TYPE_CHANGED} for c in self.changes)
 
     def column(self, name: str) -> ColumnFate | None:
         """The fate of the OLD column of this name."""

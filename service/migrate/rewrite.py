@@ -101,7 +101,8 @@ def rewrite(file: str, sql: str, ctx: Context) -> Consumer:
                 breaks += _verify(file, query, ctx)
         written.append(write(tree, ctx.dialect))
     if breaks:
-        return Consumer(file, Status.BREAKS, None, tuple(breaks))
+        ordered = sorted(breaks, key=lambda b: (b.line or 0, b.column))
+        return Consumer(file, Status.BREAKS, None, tuple(ordered))
     if not changed:
         return Consumer(file, Status.UNCHANGED)
     text = ";\n\n".join(written) + (";" if sql.rstrip().endswith(";") else "")
@@ -119,10 +120,12 @@ def _verify(file: str, query: exp.Query, ctx: Context) -> list[Break]:
         resolve=lambda name: index.resolve(name) or name,
         columns_of=columns.get,
     )
+    # A column lineage cannot place (unqualified beside a table of another product) is not
+    # one the rewrite touched; a column NEW lacks, or SQL that does not qualify, is.
     return [
         Break(w.line, "", f"the rewritten SQL does not resolve against the new schema: {w.reason}")
         for w in checked.warnings
-        if checked.opaque
+        if checked.opaque and not w.reason.endswith("is ambiguous or unknown")
     ]
 
 
@@ -203,7 +206,7 @@ class _Rewriter:
                     name = source.args["alias"].this if source.alias else source.this
                     named = isinstance(name, exp.Identifier) and (len(sources) > 1 or qualifier)
                     prefix = name.copy() if named else None
-                    if fate is None or not (fate.reshaped or fate.renamed):
+                    if fate is None or not (fate.star_changed or fate.new is None):
                         projections.append(exp.Column(this=exp.Star(), table=prefix))
                         continue
                     expanded = True
@@ -225,7 +228,9 @@ class _Rewriter:
         fold_columns(copy, self.ctx.lineage_dialect)
         found: dict[int, tuple[TableFate, ColumnFate]] = {}
         try:
-            mapping = MappingSchema(dict(schema.items()), dialect=self.ctx.lineage_dialect, normalize=False)
+            mapping = MappingSchema(
+                dict(schema.items()), dialect=self.ctx.lineage_dialect, normalize=False
+            )
             qualified = qualify(
                 copy,
                 dialect=self.ctx.lineage_dialect,
@@ -255,7 +260,9 @@ class _Rewriter:
         fold = self.folds[1 if table else 0]
         if not written.args.get("quoted") and not needs_quotes(name, self.dialect, table):
             text = str(written.this)
-            candidate = name.lower() if text.islower() else name.upper() if text.isupper() else name
+            candidate = name.upper() if text.isupper() else name.lower() if text.islower() else name
+            if text[:1].isupper() and text[1:].islower():
+                candidate = name.capitalize()
             if fold(candidate, False) == name:
                 return exp.to_identifier(candidate)
         return identifier(name, self.dialect, table=table)
