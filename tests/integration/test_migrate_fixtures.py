@@ -105,7 +105,7 @@ def _qualifies(sql: str, schema: Schema, dialect: str, outside: str = "") -> Non
 @pytest.mark.parametrize("name", CASES)
 def test_the_migration_path_is_what_the_case_expects(name: str, tmp_path: Path) -> None:
     case = load(name)
-    old, new, plan = case.plan()
+    _, new, plan = case.plan()
     expect = case.expect
     assert [v.name for v in plan.views] == expect["views"]
     for view in plan.views:
