@@ -258,7 +258,9 @@ class _Rewriter:
     def spell(self, name: str, written: exp.Identifier, *, table: bool = False) -> exp.Identifier:
         """NEW's name written as the consumer wrote the old one (case, quotes) where it can."""
         fold = self.folds[1 if table else 0]
-        if not written.args.get("quoted") and not needs_quotes(name, self.dialect, table):
+        if written.args.get("quoted"):
+            return exp.to_identifier(name, quoted=True)  # a resolved name, quoted, is itself
+        if not needs_quotes(name, self.dialect, table):
             text = str(written.this)
             candidate = name.upper() if text.isupper() else name.lower() if text.islower() else name
             if text[:1].isupper() and text[1:].islower():
