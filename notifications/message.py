@@ -47,6 +47,26 @@ class AffectedChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewNote:
+    """A compatibility view: deploy it, and queries of the old version keep working."""
+
+    table: str
+    name: str
+    sql: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SqlRewrite:
+    """The recipient's own registered SQL: rewritten for the new version, or where it breaks."""
+
+    subscription: str
+    status: str  # unchanged | rewritten | breaks
+    sql: str | None = None
+    breaks: tuple[str, ...] = ()  # "line 3: o.note: why"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """Everything one notice to one recipient says, independent of how it travels."""
 
@@ -68,6 +88,8 @@ class Message:
     sunset_at: datetime | None = None
     subject: str = ""
     failure: str = ""
+    views: tuple[ViewNote, ...] = ()
+    rewrites: tuple[SqlRewrite, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.recipient_email and not self.webhook_url:

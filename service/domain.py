@@ -242,3 +242,5 @@ class ChangeRequest:
     acknowledged_by: tuple[str, ...]
     awaiting_acknowledgement: tuple[str, ...]
     source: str
+    #: The compatibility views and the expand/contract alternative (None before 0007).
+    migration: dict[str, Any] | None = None

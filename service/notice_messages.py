@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.message import AffectedChange, Kind, Message
+from notifications.message import AffectedChange, Kind, Message, SqlRewrite, ViewNote
 from service.domain import NoticeState, parse_duration
 from service.store.tables import (
     ChangeRequestRow,
@@ -57,6 +57,35 @@ def _changes(cr: ChangeRequestRow, touched: list[str]) -> tuple[AffectedChange, 
         if c.target in mine or (c.column is None and any(m.startswith(f"{c.table}.") for m in mine))
     ]
     return tuple(reaching or items)
+
+
+#: The notices that carry the migration path: the views and the recipient's own SQL.
+MIGRATION_KINDS = frozenset({Kind.DEPRECATION.value, Kind.MIGRATION.value})
+
+
+def _migration_path(
+    cr: ChangeRequestRow, email: str | None
+) -> tuple[tuple[ViewNote, ...], tuple[SqlRewrite, ...]]:
+    """The compatibility views, and the recipient's subscriptions' SQL rewritten (or breaking)."""
+    stored: dict[str, Any] = cr.migration or {}
+    views = tuple(
+        ViewNote(v["table"], v["name"], v["sql"], tuple(v.get("warnings", [])))
+        for v in stored.get("compatibility_views", [])
+    )
+    rewrites = tuple(
+        SqlRewrite(
+            f"subscription {c['subscription']}",
+            c["status"],
+            c.get("sql"),
+            tuple(
+                f"line {b['line'] or '?'}: {b['column'] + ': ' if b['column'] else ''}{b['reason']}"
+                for b in c.get("breaks", [])
+            ),
+        )
+        for c in stored.get("consumers", [])
+        if email is not None and c.get("consumer") == email
+    )
+    return views, rewrites
 
 
 def _old_version(session: Session, cr: ChangeRequestRow) -> VersionRow | None:
@@ -109,6 +138,7 @@ def build_message(
         if row.channel == EMAIL
         else {"webhook_url": row.recipient, "webhook_secret": webhook_secret}
     )
+    views, rewrites = _migration_path(cr, email) if row.kind in MIGRATION_KINDS else ((), ())
     return Message(
         notice_id=str(row.id),
         kind=Kind(row.kind),
@@ -124,6 +154,8 @@ def build_message(
         effective_at=when if row.kind != "proposed" else None,
         sunset_at=sunset if row.kind != "proposed" else None,
         failure=_failures(session, cr) if row.kind == DELIVERY_FAILED else "",
+        views=views,
+        rewrites=rewrites,
         **channel_fields,
     )
 

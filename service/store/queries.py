@@ -296,4 +296,5 @@ def to_change_request(
         acknowledged_by=acknowledged_by,
         awaiting_acknowledgement=awaiting,
         source=row.source,
+        migration=dict(row.migration) if row.migration else None,
     )

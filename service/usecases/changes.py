@@ -22,6 +22,7 @@ from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.impact import Downstream, compute_impact
+from service.usecases.migration import for_proposal
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -84,6 +85,7 @@ def propose(
         breaking=is_blocking(changes),
         changes=data["changes"],
         impact=impact,
+        migration=for_proposal(session, row.id, old, new, renames or {}, current.version),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,

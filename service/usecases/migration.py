@@ -1,0 +1,89 @@
+"""The migration path of a change request: views, alternative, each subscription's SQL rewritten.
+
+Computed when a change is proposed (stored with it, so notices carry what was announced)
+and again on `GET /change-requests/{id}/migration` (with the subscriptions as they are now).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.domain import SemVer
+from service.migrate import Migration, migrate
+from service.schema.model import Schema
+from service.store import queries as q
+from service.store.tables import ChangeRequestRow, PrincipalRow, SubscriptionRow
+from service.usecases.common import stored_schema
+
+#: The prefix a subscription's SQL is named by among the consumers of a migration.
+SUBSCRIPTION = "subscription:"
+
+
+def subscription_sql(session: Session, product_id: int) -> list[tuple[int, str, str]]:
+    """(id, consumer email, SQL) of each subscription of the product that registered SQL."""
+    rows = session.execute(
+        select(SubscriptionRow.id, PrincipalRow.email, SubscriptionRow.sql)
+        .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
+        .where(SubscriptionRow.product_id == product_id, SubscriptionRow.sql.is_not(None))
+        .order_by(SubscriptionRow.id)
+    )
+    return [(i, e, s) for i, e, s in rows if s]
+
+
+def plan(
+    old: Schema,
+    new: Schema,
+    renames: dict[str, str],
+    base_version: str,
+    subscriptions: list[tuple[int, str, str]],
+) -> Migration:
+    """The migration path for these subscriptions; SQL that no longer parses is a break."""
+    return migrate(
+        old,
+        new,
+        renames=renames,
+        consumers=[(f"{SUBSCRIPTION}{i}", sql) for i, _, sql in subscriptions],
+        old_major=SemVer.parse(base_version).major,
+        strict=False,
+    )
+
+
+def to_json(found: Migration, subscriptions: list[tuple[int, str, str]]) -> dict[str, Any]:
+    """The stored and served form: consumers named by subscription id and consumer email."""
+    emails = {i: e for i, e, _ in subscriptions}
+    data = found.to_json()
+    consumers = []
+    for consumer in data.pop("consumers"):
+        sub = int(consumer.pop("file").removeprefix(SUBSCRIPTION))
+        consumers.append({"subscription": sub, "consumer": emails[sub], **consumer})
+    data["consumers"] = consumers
+    return data
+
+
+def for_proposal(
+    session: Session,
+    product_id: int,
+    old: Schema,
+    new: Schema,
+    renames: dict[str, str],
+    base_version: str,
+) -> dict[str, Any]:
+    """The migration a new change request stores (its changes are stored beside it)."""
+    subs = subscription_sql(session, product_id)
+    data = to_json(plan(old, new, renames, base_version, subs), subs)
+    data.pop("changes")
+    return data
+
+
+def migration_of(session: Session, cr_id: int) -> dict[str, Any]:
+    """The whole migration object of a change request, for its subscriptions as they are now."""
+    cr: ChangeRequestRow = q.change_request_row(session, cr_id)
+    base = next(v for v in q.version_rows(session, cr.product_id) if v.version == cr.base_version)
+    old = stored_schema(base.source, cr.product.dialect)
+    new = stored_schema(cr.source, cr.product.dialect)
+    subs = subscription_sql(session, cr.product_id)
+    renames = {str(k): str(v) for k, v in (cr.renames or {}).items()}
+    return to_json(plan(old, new, renames, cr.base_version, subs), subs)
