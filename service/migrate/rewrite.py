@@ -270,7 +270,7 @@ class _Rewriter:
         return identifier(name, self.dialect, table=table)
 
     def column(self, column: exp.Column, fate: TableFate, read: ColumnFate) -> None:
-        written = column.sql(dialect=self.ctx.lineage_dialect)
+        written = column.sql(dialect=self.ctx.lineage_dialect, copy=False)
         line = _line(column)
         if fate.new is None:
             reason = fate.removal.reason if fate.removal else f"table {fate.name} was removed"

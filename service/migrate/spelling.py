@@ -35,4 +35,4 @@ def cast(node: exp.Expr, column_type: ColumnType, dialect: str) -> exp.Cast:
 
 def write(node: exp.Expr, dialect: str) -> str:
     """A node as the dialect's SQL, laid out for people."""
-    return node.sql(dialect=sqlglot_dialect(dialect), pretty=True)
+    return node.sql(dialect=sqlglot_dialect(dialect), pretty=True, copy=False)
