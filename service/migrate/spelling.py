@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
 
 from service.schema.model import ColumnType
 from service.schema.names import sqlglot_dialect
@@ -23,14 +24,25 @@ def table_ref(name: str, dialect: str) -> exp.Table:
     return exp.Table(this=parts[-1], db=parts[-2], catalog=parts[-3])
 
 
-def data_type(column_type: ColumnType, dialect: str) -> exp.DataType:
-    """A column type as the dialect spells it."""
-    return exp.DataType.build(render_type(column_type, dialect), dialect=sqlglot_dialect(dialect))
+def data_type(column_type: ColumnType, dialect: str) -> exp.DataType | None:
+    """A column type as the dialect spells it; None for a column without a type (SQLite)."""
+    text, read = render_type(column_type, dialect), sqlglot_dialect(dialect)
+    if not text.strip():
+        return None
+    try:
+        return exp.DataType.build(text, dialect=read)
+    except (ParseError, TokenError, ValueError):
+        pass
+    try:  # a user-defined type: `public.order_status`, `SYSUDTLIB.INT`
+        return exp.DataType.build(text, dialect=read, udt=True)
+    except (ParseError, TokenError, ValueError):
+        return None
 
 
-def cast(node: exp.Expr, column_type: ColumnType, dialect: str) -> exp.Cast:
-    """`CAST(node AS type)` in the dialect's spelling of the type."""
-    return exp.Cast(this=node, to=data_type(column_type, dialect))
+def cast(node: exp.Expr, column_type: ColumnType, dialect: str) -> exp.Expr:
+    """`CAST(node AS type)` in the dialect's spelling of the type (the node, without one)."""
+    to = data_type(column_type, dialect)
+    return node if to is None else exp.Cast(this=node, to=to)
 
 
 def write(node: exp.Expr, dialect: str) -> str:

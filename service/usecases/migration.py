@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlglot.errors import SqlglotError
 
 from service.domain import SemVer
+from service.errors import InvalidInput
 from service.migrate import Migration, migrate
 from service.schema.model import Schema
 from service.store import queries as q
@@ -70,10 +72,17 @@ def for_proposal(
     new: Schema,
     renames: dict[str, str],
     base_version: str,
-) -> dict[str, Any]:
-    """The migration a new change request stores (its changes are stored beside it)."""
+) -> dict[str, Any] | None:
+    """The migration a new change request stores (its changes are stored beside it).
+
+    None when sqlglot cannot write SQL for it: a proposal is never refused for its
+    migration path, which `GET /change-requests/{id}/migration` then explains.
+    """
     subs = subscription_sql(session, product_id)
-    data = to_json(plan(old, new, renames, base_version, subs), subs)
+    try:
+        data = to_json(plan(old, new, renames, base_version, subs), subs)
+    except SqlglotError:
+        return None
     data.pop("changes")
     return data
 
@@ -86,4 +95,7 @@ def migration_of(session: Session, cr_id: int) -> dict[str, Any]:
     new = stored_schema(cr.source, cr.product.dialect)
     subs = subscription_sql(session, cr.product_id)
     renames = {str(k): str(v) for k, v in (cr.renames or {}).items()}
-    return to_json(plan(old, new, renames, cr.base_version, subs), subs)
+    try:
+        return to_json(plan(old, new, renames, cr.base_version, subs), subs)
+    except SqlglotError as exc:
+        raise InvalidInput(f"no migration path can be written for this change: {exc}") from exc
