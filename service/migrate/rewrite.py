@@ -39,17 +39,32 @@ MID = "steward_mid"
 
 
 @dataclass(frozen=True, slots=True)
+class Names:
+    """One schema's table names (resolved as lineage resolves partial names) and columns."""
+
+    index: NameIndex
+    columns: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, schema: Schema) -> Names:
+        """The names of SCHEMA."""
+        index = NameIndex()
+        index.add_all(schema.by_name)
+        return cls(index, {t.name: list(t.column_names) for t in schema.tables})
+
+    def resolve(self, name: str) -> str:
+        """The table a reference means, or the reference as written."""
+        return self.index.resolve(name) or name
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What rewriting needs of OLD and NEW, built once for every consumer of one change."""
 
-    old: Schema
-    new: Schema
+    dialect: str
     fates: dict[str, TableFate]
-
-    @property
-    def dialect(self) -> str:
-        """The schemas' dialect."""
-        return self.old.dialect
+    old: Names
+    new: Names
 
     @property
     def lineage_dialect(self) -> str | None:
@@ -59,13 +74,7 @@ class Context:
 
 def context(old: Schema, new: Schema, fates: Iterable[TableFate]) -> Context:
     """The rewriting context of one change."""
-    return Context(old, new, {f.name: f for f in fates})
-
-
-def _resolver(schema: Schema) -> tuple[NameIndex, dict[str, list[str]]]:
-    index = NameIndex()
-    index.add_all(schema.by_name)
-    return index, {t.name: list(t.column_names) for t in schema.tables}
+    return Context(old.dialect, {f.name: f for f in fates}, Names.of(old), Names.of(new))
 
 
 def rewrite(file: str, sql: str, ctx: Context) -> Consumer:
@@ -111,14 +120,13 @@ def rewrite(file: str, sql: str, ctx: Context) -> Consumer:
 
 def _verify(file: str, query: exp.Query, ctx: Context) -> list[Break]:
     """The rewritten query qualified against NEW: every column it reads must exist there."""
-    index, columns = _resolver(ctx.new)
     checked = analyse(
         file,
         "query",
         query,
         dialect=ctx.lineage_dialect,
-        resolve=lambda name: index.resolve(name) or name,
-        columns_of=columns.get,
+        resolve=ctx.new.resolve,
+        columns_of=ctx.new.columns.get,
     )
     # A column lineage cannot place (unqualified beside a table of another product) is not
     # one the rewrite touched; a column NEW lacks, or SQL that does not qualify, is.
@@ -155,17 +163,13 @@ class _Rewriter:
         self.ctx = ctx
         self.dialect = ctx.dialect
         self.folds = folds(ctx.dialect)
-        self.index, self.columns = _resolver(ctx.old)
         self.breaks: list[Break] = []
         self.changed = False
-
-    def resolve(self, name: str) -> str:
-        return self.index.resolve(name) or name
 
     def table_of(self, table: exp.Table, ctes: set[str]) -> TableFate | None:
         if not isinstance(table.this, exp.Identifier) or (not table.db and table.name in ctes):
             return None
-        name = self.resolve(lineage_table_name(table, self.ctx.lineage_dialect))
+        name = self.ctx.old.resolve(lineage_table_name(table, self.ctx.lineage_dialect))
         return self.ctx.fates.get(name)
 
     def run(self) -> None:
@@ -224,7 +228,7 @@ class _Rewriter:
         for i, column in enumerate(columns):
             column.meta[MID] = i
         copy = normalize_identifiers(self.query.copy(), dialect=self.ctx.lineage_dialect)
-        synthetic, schema = _isolate_tables(copy, self.resolve, self.columns.get)
+        synthetic, schema = _isolate_tables(copy, self.ctx.old.resolve, self.ctx.old.columns.get)
         fold_columns(copy, self.ctx.lineage_dialect)
         found: dict[int, tuple[TableFate, ColumnFate]] = {}
         try:

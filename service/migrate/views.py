@@ -13,9 +13,13 @@ from service.migrate.spelling import cast, identifier, table_ref, write
 
 
 def view_name(table: str, major: int) -> str:
-    """The default name of a table's compatibility view: `shop.orders_v1` for major 1."""
+    """The default name of a table's compatibility view: `shop.orders_v1` for major 1.
+
+    The suffix takes the case of the name, so that it needs no quotes where the dialect
+    folds to upper case: `SHOP.ORDERS_V1`.
+    """
     schema, dot, name = table.rpartition(".")
-    return f"{schema}{dot}{name}_v{major}"
+    return f"{schema}{dot}{name}{'_V' if name.isupper() else '_v'}{major}"
 
 
 def compatibility_views(
