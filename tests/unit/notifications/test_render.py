@@ -161,3 +161,29 @@ def test_the_migration_path_is_shown_with_the_recipients_sql_escaped_in_html() -
     assert "WHERE total &lt; 5" in html and "<li>breaks at line 2: note: removed</li>" in html
     plain = render_text(sample_message(1, Kind.DEPRECATION))
     assert "Compatibility views" not in plain and "Your SQL" not in plain
+
+
+def test_a_webhook_carries_the_migration_path() -> None:
+    from dataclasses import replace
+
+    from notifications.message import SqlRewrite, ViewNote
+    from notifications.webhook import payload
+
+    message = replace(
+        sample_message(1, Kind.MIGRATION),
+        views=(ViewNote("sales.orders", "sales.orders_v1", "CREATE VIEW ..."),),
+        rewrites=(SqlRewrite("subscription 4", "breaks", None, ("line 2: note: removed",)),),
+    )
+    body = payload(message, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert body["compatibility_views"] == [
+        {
+            "table": "sales.orders",
+            "name": "sales.orders_v1",
+            "sql": "CREATE VIEW ...",
+            "warnings": [],
+        }
+    ]
+    assert body["rewrites"] == [
+        {"subscription": "subscription 4", "status": "breaks", "sql": None,
+         "breaks": ["line 2: note: removed"]}
+    ]  # fmt: skip
