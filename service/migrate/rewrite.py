@@ -82,7 +82,12 @@ def rewrite(file: str, sql: str, ctx: Context) -> Consumer:
 
     Raises SchemaParseError when the SQL does not parse (bad input, not a break).
     """
-    found = statements(sql, ctx.lineage_dialect)
+    try:
+        found = statements(sql, ctx.lineage_dialect)
+    except RecursionError as deep:
+        raise SchemaParseError(
+            "cannot read the consumer's SQL: it is nested too deeply", source=file
+        ) from deep
     for statement in found:
         if statement.expression is None:
             error = statement.error
@@ -101,14 +106,18 @@ def rewrite(file: str, sql: str, ctx: Context) -> Consumer:
         tree = statement.expression
         assert tree is not None
         query = tree.expression if isinstance(tree, exp.Create) else tree
-        if isinstance(query, exp.Query):
-            edit = _Rewriter(query, ctx)
-            edit.run()
-            breaks += edit.breaks
-            changed = changed or edit.changed
-            if edit.changed and not edit.breaks:
-                breaks += _verify(file, query, ctx)
-        written.append(write(tree, ctx.dialect))
+        try:
+            if isinstance(query, exp.Query):
+                edit = _Rewriter(query, ctx)
+                edit.run()
+                breaks += edit.breaks
+                changed = changed or edit.changed
+                if edit.changed and not edit.breaks:
+                    breaks += _verify(file, query, ctx)
+            written.append(write(tree, ctx.dialect))
+        except RecursionError:
+            line = _line(tree)
+            breaks.append(Break(line, "", "the query is nested too deeply to be rewritten"))
     if breaks:
         ordered = sorted(breaks, key=lambda b: (b.line or 0, b.column))
         return Consumer(file, Status.BREAKS, None, tuple(ordered))

@@ -145,3 +145,13 @@ def test_the_migrate_command_does_not_load_the_web_stack(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_consumer_sql_nested_too_deeply_is_bad_input_not_a_crash(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    deep = tmp_path / "deep.sql"
+    deep.write_text("SELECT " + "(" * 3000 + "amount" + ")" * 3000 + " FROM shop.orders")
+    code, _, err = run(files["old"], files["new"], "--consumer-sql", deep)
+    assert code == 2
+    assert "nested too deeply" in err
