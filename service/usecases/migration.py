@@ -20,9 +20,6 @@ from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, SubscriptionRow
 from service.usecases.common import stored_schema
 
-#: The prefix a subscription's SQL is named by among the consumers of a migration.
-SUBSCRIPTION = "subscription:"
-
 
 def subscription_sql(session: Session, product_id: int) -> list[tuple[int, str, str]]:
     """(id, consumer email, SQL) of each subscription of the product that registered SQL."""
@@ -42,26 +39,34 @@ def plan(
     base_version: str,
     subscriptions: list[tuple[int, str, str]],
 ) -> Migration:
-    """The migration path for these subscriptions; SQL that no longer parses is a break."""
+    """The migration path for these subscriptions' SQL, each distinct text rewritten once.
+
+    SQL that no longer parses is a break, not an error.
+    """
+    distinct = list(dict.fromkeys(sql for _, _, sql in subscriptions))
     return migrate(
         old,
         new,
         renames=renames,
-        consumers=[(f"{SUBSCRIPTION}{i}", sql) for i, _, sql in subscriptions],
+        consumers=[(str(n), sql) for n, sql in enumerate(distinct)],
         old_major=SemVer.parse(base_version).major,
         strict=False,
     )
 
 
 def to_json(found: Migration, subscriptions: list[tuple[int, str, str]]) -> dict[str, Any]:
-    """The stored and served form: consumers named by subscription id and consumer email."""
-    emails = {i: e for i, e, _ in subscriptions}
+    """The stored and served form: each subscription with the result for its SQL."""
     data = found.to_json()
-    consumers = []
-    for consumer in data.pop("consumers"):
-        sub = int(consumer.pop("file").removeprefix(SUBSCRIPTION))
-        consumers.append({"subscription": sub, "consumer": emails[sub], **consumer})
-    data["consumers"] = consumers
+    results = data.pop("consumers")
+    index = {sql: n for n, sql in enumerate(dict.fromkeys(sql for _, _, sql in subscriptions))}
+    data["consumers"] = [
+        {
+            "subscription": sub,
+            "consumer": email,
+            **{k: v for k, v in results[index[sql]].items() if k != "file"},
+        }
+        for sub, email, sql in subscriptions
+    ]
     return data
 
 

@@ -108,3 +108,17 @@ def test_the_deprecation_notice_gives_each_recipient_their_own_sql_and_the_view(
     theirs = render_text(messages["consumer2@example.com"])
     assert "breaks at line 3: status:" in theirs
     assert "total > 10" not in theirs  # another consumer's SQL is not theirs to read
+
+
+def test_subscriptions_sharing_one_query_each_get_its_rewrite(org: Org) -> None:
+    cr = _propose(org)
+    same = org.post("other_owner", "/products/sales.orders/subscriptions", {"sql": READS_AMOUNT})
+    assert same.status_code == 201, same.text
+    data = org.get("consumer", f"/change-requests/{cr['id']}/migration").json()
+    by_consumer = {c["consumer"]: c for c in data["consumers"]}
+    assert set(by_consumer) == {
+        "consumer@example.com", "consumer2@example.com", "other-owner@example.com"
+    }  # fmt: skip
+    mine, theirs = by_consumer["consumer@example.com"], by_consumer["other-owner@example.com"]
+    assert theirs["status"] == "rewritten" and theirs["sql"] == mine["sql"]
+    assert theirs["subscription"] != mine["subscription"]
