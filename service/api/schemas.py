@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.domain import DEFAULT_REMINDERS, MAX_REMINDERS, parse_duration, parse_reminders
 from service.errors import InvalidInput
+from service.impact import Impact
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
@@ -234,10 +235,11 @@ class ChangeRequestOut(Out):
     summary: str
     bump: str
     breaking: bool
+    unknown: bool
     base_version: str
     target_version: str
     changes: list[dict[str, Any]]
-    impact: dict[str, Any]
+    impact: Impact
     proposer: str
     approver: str | None
     created_at: datetime

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlglot.errors import SqlglotError
 
+from service.diff.hints import resolve_rename_map
 from service.domain import SemVer
 from service.errors import InvalidInput
 from service.migrate import Migration, migrate
@@ -99,7 +100,7 @@ def migration_of(session: Session, cr_id: int) -> dict[str, Any]:
     old = stored_schema(base.source, cr.product.dialect)
     new = stored_schema(cr.source, cr.product.dialect)
     subs = subscription_sql(session, cr.product_id)
-    renames = {str(k): str(v) for k, v in (cr.renames or {}).items()}
+    renames = resolve_rename_map({str(k): str(v) for k, v in (cr.renames or {}).items()}, old)
     try:
         return to_json(plan(old, new, renames, cr.base_version, subs), subs)
     except SqlglotError as exc:

@@ -51,7 +51,7 @@ def test_the_change_request_answer_carries_the_views_and_the_alternative(org: Or
         "column status was removed from shop.orders: the view returns NULL for it"
     ]
     alternative = migration["alternative"]
-    assert "amount DECIMAL(12, 2) NOT NULL" in alternative["schema"]
+    assert "amount NUMERIC(12,2) NOT NULL" in alternative["schema"]
     assert {n["column"] for n in alternative["notes"]} == {"amount", "status"}
     again = org.get("consumer", f"/change-requests/{cr['id']}").json()
     assert again["migration"] == migration

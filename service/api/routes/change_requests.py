@@ -39,7 +39,7 @@ def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> Change
             summary=body.summary,
             limits=ctx.limits,
             now=ctx.clock(),
-            lineage_impact=ctx.lineage.impact if ctx.lineage.available else None,
+            lineage=ctx.lineage,
         )
     return _out(cr)
 

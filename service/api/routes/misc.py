@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from service.api.deps import Caller, Ctx
 from service.api.schemas import AuditOut, DiffIn
 from service.diff import diff_schemas
+from service.diff.hints import resolve_rename_map
 from service.diff.report import report
 from service.schema import parse_schema
 from service.usecases import products as uc
@@ -28,7 +29,8 @@ def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
     limit = ctx.limits.max_schema_bytes
     old = parse_schema(body.old, dialect=body.dialect, source="old", max_bytes=limit)
     new = parse_schema(body.new, dialect=body.dialect, source="new", max_bytes=limit)
-    return report(diff_schemas(old, new, renames=body.renames or {}))
+    renames = resolve_rename_map(body.renames, old)
+    return report(diff_schemas(old, new, renames=renames))
 
 
 @router.get("/audit", tags=["audit"], response_model=list[AuditOut])
