@@ -53,6 +53,26 @@ class AffectedChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewNote:
+    """A compatibility view: deploy it, and queries of the old version keep working."""
+
+    table: str
+    name: str
+    sql: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SqlRewrite:
+    """The recipient's own registered SQL: rewritten for the new version, or where it breaks."""
+
+    subscription: str
+    status: str  # unchanged | rewritten | breaks
+    sql: str | None = None
+    breaks: tuple[str, ...] = ()  # "line 3: o.note: why"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """Everything one notice to one recipient says, independent of how it travels."""
 
@@ -78,6 +98,8 @@ class Message:
     note_author: str = ""
     outcome: str = ""  # what was decided: approved, rejected, withdrawn
     change_request_url: str = ""
+    views: tuple[ViewNote, ...] = ()
+    rewrites: tuple[SqlRewrite, ...] = ()
 
     @property
     def acknowledgeable(self) -> bool:

@@ -53,6 +53,19 @@ def payload(message: Message, *, now: datetime) -> dict[str, Any]:
         "sunset_at": _iso(message.sunset_at),
         "changes": changes,
         "touched": list(message.touched),
+        "compatibility_views": [
+            {"table": v.table, "name": v.name, "sql": v.sql, "warnings": list(v.warnings)}
+            for v in message.views
+        ],
+        "rewrites": [
+            {
+                "subscription": r.subscription,
+                "status": r.status,
+                "sql": r.sql,
+                "breaks": list(r.breaks),
+            }
+            for r in message.rewrites
+        ],
         "acknowledge_url": message.acknowledge_url,
         "sent_at": iso_utc(now),
     }

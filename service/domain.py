@@ -316,6 +316,9 @@ class ChangeRequest:
     waive_notice_without_readers: bool = False
     kind: str = "schema"  # or "retirement": the whole product is retired, announced the same way
 
+    #: The compatibility views and the expand/contract alternative (None before 0007).
+    migration: dict[str, Any] | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:

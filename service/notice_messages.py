@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.message import AffectedChange, Kind, Message, iso_utc
+from notifications.message import AffectedChange, Kind, Message, SqlRewrite, ViewNote, iso_utc
 from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.impact import Reader
 from service.store.tables import (
@@ -60,6 +60,35 @@ def _changes(cr: ChangeRequestRow, readers: list[Reader]) -> tuple[AffectedChang
     ]
     positions = sorted({p for r in readers for p in r.changes if p < len(items)})
     return tuple(items[p] for p in positions) or tuple(items)
+
+
+#: The notices that carry the migration path: the views and the recipient's own SQL.
+MIGRATION_KINDS = frozenset({Kind.DEPRECATION.value, Kind.MIGRATION.value})
+
+
+def _migration_path(
+    cr: ChangeRequestRow, email: str | None
+) -> tuple[tuple[ViewNote, ...], tuple[SqlRewrite, ...]]:
+    """The compatibility views, and the recipient's subscriptions' SQL rewritten (or breaking)."""
+    stored: dict[str, Any] = cr.migration or {}
+    views = tuple(
+        ViewNote(v["table"], v["name"], v["sql"], tuple(v.get("warnings", [])))
+        for v in stored.get("compatibility_views", [])
+    )
+    rewrites = tuple(
+        SqlRewrite(
+            f"subscription {c['subscription']}",
+            c["status"],
+            c.get("sql"),
+            tuple(
+                f"line {b['line'] or '?'}: {b['column'] + ': ' if b['column'] else ''}{b['reason']}"
+                for b in c.get("breaks", [])
+            ),
+        )
+        for c in stored.get("consumers", [])
+        if email is not None and c.get("consumer") == email
+    )
+    return views, rewrites
 
 
 def _old_version(session: Session, cr: ChangeRequestRow) -> VersionRow | None:
@@ -136,6 +165,7 @@ def build_message(
         if row.channel == EMAIL
         else {"webhook_url": row.recipient, "webhook_secret": webhook_secret}
     )
+    views, rewrites = _migration_path(cr, email) if row.kind in MIGRATION_KINDS else ((), ())
     return Message(
         subject=_retirement_subject(product.name, row.kind, when) if cr.kind == RETIREMENT else "",
         notice_id=str(row.id),
@@ -156,6 +186,8 @@ def build_message(
         note_author=row.note_author or "",
         outcome=_outcome(cr) if row.kind == Kind.DECISION.value else "",
         change_request_url=f"{base}/change-requests/{cr.id}",
+        views=views,
+        rewrites=rewrites,
         **channel_fields,
     )
 

@@ -235,6 +235,64 @@ class SubscriptionOut(Out):
     created_at: datetime
 
 
+class ViewOut(BaseModel):
+    """A compatibility view: the old version's shape of one table over the new one."""
+
+    table: str
+    name: str
+    sql: str
+    warnings: list[str]
+
+
+class AmendmentOut(BaseModel):
+    """One amendment of the expand/contract alternative and its contract step."""
+
+    table: str
+    column: str | None
+    note: str
+    contract: str
+
+
+class AlternativeOut(BaseModel):
+    """The proposed schema amended so that it breaks no reader."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    schema_: str = Field(alias="schema", serialization_alias="schema")
+    notes: list[AmendmentOut]
+
+
+class BreakOut(BaseModel):
+    """Where a consumer's SQL breaks: line, the column as written, and why."""
+
+    line: int | None
+    column: str
+    reason: str
+
+
+class ConsumerMigrationOut(BaseModel):
+    """A subscription's SQL rewritten for the new schema, unchanged, or where it breaks."""
+
+    subscription: int
+    consumer: str
+    status: str
+    sql: str | None
+    breaks: list[BreakOut]
+
+
+class MigrationSummaryOut(BaseModel):
+    """The compatibility views and the expand/contract alternative of a change request."""
+
+    compatibility_views: list[ViewOut]
+    alternative: AlternativeOut | None
+
+
+class MigrationOut(MigrationSummaryOut):
+    """The whole migration path: changes, views, alternative, each subscription's SQL."""
+
+    changes: list[dict[str, Any]]
+    consumers: list[ConsumerMigrationOut]
+
+
 class ChangeRequestOut(Out):
     """A change request with its changes, impact, state and dates."""
 
@@ -260,6 +318,8 @@ class ChangeRequestOut(Out):
     decision_reason: str | None
     waive_notice_without_readers: bool
     kind: str
+
+    migration: MigrationSummaryOut | None = None
 
 
 class CommentOut(Out):

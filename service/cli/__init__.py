@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("service.cli.db", "db", "Manage the database schema (upgrade, current)."),
     "diff": ("service.cli.diff", "diff", "Compare OLD and NEW schemas; exit 1 if anything breaks."),
     "lineage": ("service.cli.lineage", "lineage_command", "Print the lineage graph of PATH."),
+    "migrate": (
+        "service.cli.migrate",
+        "migrate",
+        "Migration path OLD -> NEW: compatibility views, an alternative, consumers' SQL.",
+    ),
     "scheduler": ("service.cli.scheduler", "scheduler", "Send due notices until interrupted."),
     "serve": ("service.cli.serve", "serve", "Start the Steward API."),
     "token": ("service.cli.token", "token", "Manage API tokens."),

@@ -36,10 +36,16 @@ def _keywords(dialect: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65_536)
-def _quote(name: str, dialect: str, table: bool = False) -> str:
+def needs_quotes(name: str, dialect: str, table: bool = False) -> bool:
+    """Whether a resolved name must be quoted to be read back as itself in the dialect."""
     fold = folds(dialect)[1 if table else 0]
     plain = PLAIN.fullmatch(name) and fold(name, False) == name
-    quoted = not plain or name.upper() in _keywords(dialect)
+    return not plain or name.upper() in _keywords(dialect)
+
+
+@lru_cache(maxsize=65_536)
+def _quote(name: str, dialect: str, table: bool = False) -> str:
+    quoted = needs_quotes(name, dialect, table)
     return exp.to_identifier(name, quoted=quoted).sql(sqlglot_dialect(dialect))
 
 

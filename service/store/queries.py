@@ -426,4 +426,5 @@ def to_change_request(
         decision_reason=row.decision_reason,
         kind=row.kind,
         waive_notice_without_readers=row.product.waive_notice_without_readers,
+        migration=dict(row.migration) if row.migration else None,
     )

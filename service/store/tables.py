@@ -189,6 +189,7 @@ class ChangeRequestRow(Base):
     breaking: Mapped[bool] = mapped_column(Boolean)
     changes: Mapped[list[Any]]
     impact: Mapped[dict[str, Any]]
+    migration: Mapped[dict[str, Any] | None]
     base_version: Mapped[str] = mapped_column(String(40))
     target_version: Mapped[str] = mapped_column(String(40))
     proposer_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))

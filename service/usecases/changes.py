@@ -36,6 +36,7 @@ from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Limits, actor_row, stored_schema
 from service.usecases.impact import Subscriber
 from service.usecases.lineage import LineageIndex
+from service.usecases.migration import for_proposal
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -82,7 +83,8 @@ def propose(
     new = parse_schema(
         schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
     )
-    changes = diff_schemas(old, new, renames=resolve_rename_map(renames, old))
+    hints = resolve_rename_map(renames, old)
+    changes = diff_schemas(old, new, renames=hints)
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
@@ -103,6 +105,7 @@ def propose(
         breaking=breaking,
         changes=data["changes"],
         impact=impact.to_stored(),
+        migration=for_proposal(session, row.id, old, new, hints, current.version),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,

@@ -15,10 +15,12 @@ from service.api.schemas import (
     CommentOut,
     DecisionIn,
     Id,
+    MigrationOut,
 )
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
 from service.usecases import comments
+from service.usecases import migration as migration_uc
 
 router = APIRouter(tags=["change requests"])
 
@@ -113,6 +115,13 @@ def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
     """One change request."""
     with ctx.db.reading() as session:
         return _out(uc.get_change_request(session, cr_id, ctx.clock()))
+
+
+@router.get("/change-requests/{cr_id}/migration", response_model=MigrationOut)
+def get_migration(cr_id: Id, ctx: Ctx, _actor: Caller) -> MigrationOut:
+    """The migration path: compatibility views, the alternative, each subscription's SQL."""
+    with ctx.db.reading() as session:
+        return MigrationOut.model_validate(migration_uc.migration_of(session, cr_id))
 
 
 @router.get("/change-requests", response_model=list[ChangeRequestOut])

@@ -137,3 +137,54 @@ def test_a_long_ascii_subject_is_folded_and_reads_back_whole() -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert all(len(line) <= 78 for line in head.split(b"\r\n"))
     assert message_from_bytes(raw, policy=default)["Subject"] == long_subject
+
+
+def test_the_migration_path_is_shown_with_the_recipients_sql_escaped_in_html() -> None:
+    from dataclasses import replace
+
+    from notifications.message import SqlRewrite, ViewNote
+
+    message = replace(
+        sample_message(1, Kind.DEPRECATION),
+        views=(
+            ViewNote("sales.orders", "sales.orders_v1", "CREATE VIEW sales.orders_v1 AS\nSELECT 1",
+                     ("column note was removed",)),
+        ),
+        rewrites=(
+            SqlRewrite("subscription 4", "rewritten", "SELECT total AS amount\nWHERE total < 5"),
+            SqlRewrite("subscription 5", "breaks", None, ("line 2: note: removed",)),
+        ),
+    )  # fmt: skip
+    text, html = render_text(message), render_html(message)
+    assert "    SELECT total AS amount\n    WHERE total < 5" in text
+    assert "breaks at line 2: note: removed" in text and "sales.orders_v1:" in text
+    assert "note: column note was removed" in text
+    assert "WHERE total &lt; 5" in html and "<li>breaks at line 2: note: removed</li>" in html
+    plain = render_text(sample_message(1, Kind.DEPRECATION))
+    assert "Compatibility views" not in plain and "Your SQL" not in plain
+
+
+def test_a_webhook_carries_the_migration_path() -> None:
+    from dataclasses import replace
+
+    from notifications.message import SqlRewrite, ViewNote
+    from notifications.webhook import payload
+
+    message = replace(
+        sample_message(1, Kind.MIGRATION),
+        views=(ViewNote("sales.orders", "sales.orders_v1", "CREATE VIEW ..."),),
+        rewrites=(SqlRewrite("subscription 4", "breaks", None, ("line 2: note: removed",)),),
+    )
+    body = payload(message, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert body["compatibility_views"] == [
+        {
+            "table": "sales.orders",
+            "name": "sales.orders_v1",
+            "sql": "CREATE VIEW ...",
+            "warnings": [],
+        }
+    ]
+    assert body["rewrites"] == [
+        {"subscription": "subscription 4", "status": "breaks", "sql": None,
+         "breaks": ["line 2: note: removed"]}
+    ]  # fmt: skip
