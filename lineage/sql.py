@@ -86,7 +86,7 @@ def analyse(
             )
         _uses(root, synthetic, mapping, dialect, result)
         _projections(root, qualified, mapping, synthetic, dialect, result)
-    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         result.opaque = True
         result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
     if declared:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     max_manifest_bytes: int = Field(
         default=50_000_000, gt=0, description="Largest dbt manifest accepted."
     )
+    max_body_bytes: int = Field(
+        default=8_000_000,
+        gt=0,
+        description="Largest request body (after gzip) of any route but the lineage manifests.",
+    )
     default_notice_period: str = Field(
         default="P14D", description="Notice period of products that name none (ISO 8601)."
     )

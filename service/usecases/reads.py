@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
+from lineage.statements import parse_one
 from service.errors import InvalidInput, SchemaParseError
 from service.schema.model import Schema
 from service.schema.names import folds, sqlglot_dialect, table_name
@@ -84,7 +84,7 @@ def columns_read(sql: str, dialect: str, schemas: Iterable[Schema]) -> set[str]:
     known = set().union(*(qualified_columns(s) for s in schemas)) if schemas else set()
     _, table_fold = folds(dialect)
     try:
-        tree = sqlglot.parse_one(sql, dialect=sqlglot_dialect(dialect))
+        tree = parse_one(sql, sqlglot_dialect(dialect))
         if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
             tree = tree.expression
         if not isinstance(tree, exp.Query):
@@ -96,8 +96,10 @@ def columns_read(sql: str, dialect: str, schemas: Iterable[Schema]) -> set[str]:
             validate_qualify_columns=False,
         )
         scopes = traverse_scope(tree)
-    except SqlglotError as exc:
-        raise SchemaParseError(f"cannot read the SQL: {exc}", dialect=dialect) from exc
+    except (SqlglotError, RecursionError) as exc:
+        raise SchemaParseError(
+            f"cannot read the SQL: {exc or 'it nests too deeply'}", dialect=dialect
+        ) from exc
     read: set[str] = set()
     for scope in scopes:
         for column in scope.columns:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import ChangeRequestIn, ChangeRequestOut, Id
+from service.api.schemas import ChangeRequestIn, ChangeRequestOut, Id, ProductFilter, ProductName
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
 
@@ -24,7 +24,7 @@ def _out(cr: ChangeRequest) -> ChangeRequestOut:
 
 
 @router.post("/products/{name}/change-requests", status_code=201, response_model=ChangeRequestOut)
-def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Propose a new schema (owners and maintainers); the answer has changes, bump and impact."""
     with ctx.db.reading() as session:
         ctx.lineage.refresh(session)
@@ -89,7 +89,7 @@ def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
 def list_change_requests(
     ctx: Ctx,
     _actor: Caller,
-    product: Annotated[str | None, Query(max_length=200)] = None,
+    product: ProductFilter = None,
     state: Annotated[State | None, Query()] = None,
 ) -> list[ChangeRequestOut]:
     """Change requests, newest first, optionally of one product and/or one state."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import AuditOut, DiffIn
+from service.api.schemas import AuditOut, DiffIn, ProductFilter
 from service.diff import diff_schemas
 from service.diff.report import report
 from service.schema import parse_schema
@@ -35,7 +35,7 @@ def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
 def audit(
     ctx: Ctx,
     _actor: Caller,
-    product: Annotated[str | None, Query(max_length=200)] = None,
+    product: ProductFilter = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditOut]:
     """Audit records, newest first, optionally of one product."""

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from service.api.deprecation import deprecation_headers
 from service.api.deps import Caller, Ctx
-from service.api.schemas import ProductIn, ProductOut, VersionDetailOut, VersionOut
+from service.api.schemas import (
+    ProductIn,
+    ProductName,
+    ProductOut,
+    VersionDetailOut,
+    VersionOut,
+)
 from service.usecases import products as uc
 
 router = APIRouter(tags=["products"])
@@ -49,14 +56,14 @@ def list_products(ctx: Ctx, _actor: Caller) -> list[ProductOut]:
 
 
 @router.get("/products/{name}", response_model=ProductOut)
-def get_product(name: str, ctx: Ctx, _actor: Caller) -> ProductOut:
+def get_product(name: ProductName, ctx: Ctx, _actor: Caller) -> ProductOut:
     """One product."""
     with ctx.db.reading() as session:
         return ProductOut.model_validate(uc.get_product(session, name))
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
-def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
+def list_versions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
     """A product's versions, oldest first."""
     with ctx.db.reading() as session:
         return [VersionOut.model_validate(v) for v in uc.list_versions(session, name)]
@@ -68,7 +75,11 @@ def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
     response_model_by_alias=True,
 )
 def get_version(
-    name: str, version: str, ctx: Ctx, _actor: Caller, response: Response
+    name: ProductName,
+    version: Annotated[str, Path(max_length=40)],
+    ctx: Ctx,
+    _actor: Caller,
+    response: Response,
 ) -> VersionDetailOut:
     """One version (or `current`): its schema as JSON and as DDL in the product's dialect."""
     with ctx.db.reading() as session:

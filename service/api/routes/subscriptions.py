@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service.api.deps import Caller, Ctx
-from service.api.schemas import Id, SubscriptionIn, SubscriptionOut
+from service.api.schemas import Id, ProductName, SubscriptionIn, SubscriptionOut
 from service.usecases import subscriptions as uc
 
 router = APIRouter(tags=["subscriptions"])
 
 
 @router.post("/products/{name}/subscriptions", status_code=201, response_model=SubscriptionOut)
-def subscribe(name: str, body: SubscriptionIn, ctx: Ctx, actor: Caller) -> SubscriptionOut:
+def subscribe(name: ProductName, body: SubscriptionIn, ctx: Ctx, actor: Caller) -> SubscriptionOut:
     """Subscribe the caller to a product (all columns, named columns, or the columns SQL reads)."""
     with ctx.db.writing() as session:
         sub = uc.subscribe(
@@ -31,7 +31,7 @@ def subscribe(name: str, body: SubscriptionIn, ctx: Ctx, actor: Caller) -> Subsc
 
 
 @router.get("/products/{name}/subscriptions", response_model=list[SubscriptionOut])
-def list_subscriptions(name: str, ctx: Ctx, _actor: Caller) -> list[SubscriptionOut]:
+def list_subscriptions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[SubscriptionOut]:
     """A product's subscriptions."""
     with ctx.db.reading() as session:
         return [SubscriptionOut.model_validate(s) for s in uc.list_subscriptions(session, name)]
