@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from notifications.dispatch import deliver_batch, next_attempt_at
 from notifications.message import Message, Outcome, Status
 from notifications.smtp import SmtpSettings
+from notifications.webhook import TargetPolicy
 from service.domain import NoticeKind, State, parse_duration, reminder_label
 from service.errors import StewardError
 from service.notice_messages import build_message, write_owner_notices
@@ -99,6 +100,7 @@ class NoticeScheduler:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
     rng: random.Random = field(default_factory=random.Random)
+    webhook_policy: TargetPolicy = field(default_factory=TargetPolicy)
 
     async def tick(self) -> TickReport:
         """Take the lease, enqueue what became due, then send every due notice."""
@@ -218,7 +220,7 @@ class NoticeScheduler:
         if not messages:
             return []
         try:
-            outcomes = await deliver_batch(messages, self.config.smtp())
+            outcomes = await deliver_batch(messages, self.config.smtp(), policy=self.webhook_policy)
         except Exception as exc:  # an unexpected error must not wedge claimed rows: retry them
             log.exception("delivering %d notices failed", len(messages))
             detail = f"{type(exc).__name__}: {exc}"
@@ -301,7 +303,8 @@ class Running:
 def start_scheduler(settings: Settings, config: SchedulerSettings | None = None) -> Running:
     """Start the one tick job on the running event loop (`steward serve` calls this in-process)."""
     config = config or SchedulerSettings()
-    worker = NoticeScheduler(Database(settings), config)
+    policy = TargetPolicy(settings.webhook_allowed_hosts)
+    worker = NoticeScheduler(Database(settings), config, webhook_policy=policy)
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         worker.tick,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./.steward/steward.db"
 
@@ -46,6 +47,20 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="Start the notice scheduler in-process, when it is installed."
     )
+
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Host names, addresses or networks (comma-separated) webhooks may reach "
+        "although they are inside the network (loopback, private, link-local, ...); "
+        "by default only public addresses are.",
+    )
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     def sqlite_path(self) -> Path | None:
         """The database file when the store is a file-backed SQLite database, else None."""

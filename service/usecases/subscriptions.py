@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
+from notifications.webhook import TargetPolicy, UnsafeTarget, check_target
 from service.domain import Principal, SemVer, Subscription
 from service.errors import InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
@@ -17,8 +18,9 @@ from service.usecases.reads import columns_read, resolve_columns
 EMAIL = "email"
 
 
-def _channels(channels: list[str] | None) -> list[str]:
-    """`email` or a webhook URL (http/https) per channel; default: email."""
+def _channels(channels: list[str] | None, policy: TargetPolicy) -> list[str]:
+    """`email` or a webhook URL (http/https) to a public address (or one the policy allows)
+    per channel; default: email. A name that does not resolve now is checked when sending."""
     if not channels:
         return [EMAIL]
     for channel in channels:
@@ -30,6 +32,12 @@ def _channels(channels: list[str] | None) -> list[str]:
                 f"channel {channel!r} is neither 'email' nor an http(s) webhook URL",
                 field="channels",
             )
+        try:
+            check_target(channel, policy)
+        except UnsafeTarget as exc:
+            raise InvalidInput(str(exc), field="channels") from exc
+        except (OSError, UnicodeError):
+            continue
     return list(dict.fromkeys(channels))
 
 
@@ -45,6 +53,7 @@ def subscribe(
     all_changes: bool,
     limits: Limits,
     now: datetime,
+    webhook_policy: TargetPolicy | None = None,
 ) -> Subscription:
     """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all."""
     row = q.product_row(session, product)
@@ -79,7 +88,7 @@ def subscribe(
         columns=read,
         sql=sql,
         version=version,
-        channels=_channels(channels),
+        channels=_channels(channels, webhook_policy or TargetPolicy()),
         all_changes=all_changes,
         created_at=now,
     )

@@ -423,3 +423,31 @@ def test_405_names_every_method_the_path_allows(hostile: Org) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD, POST"
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://localhost:5432/",
+        "http://[::1]:8231/hooks",
+        "http://10.0.0.1/admin",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://0.0.0.0:8000/",
+        "http://224.0.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fe80::1]/",
+        "http://127.1/",
+        "http://2130706433/",
+        "https://127.0.0.1:443/hook",
+        "http://100.64.0.1/",
+    ],
+)
+def test_webhooks_inside_the_network_are_refused_when_subscribing(
+    app: FastAPI, hostile: Org, url: str
+) -> None:
+    door = TEXT_DOORS["channel"]
+    error = _refused(app, hostile, door, {"channels": ["email", url]})
+    assert error["details"]["field"] == "channels"
+    assert "address" in error["message"]

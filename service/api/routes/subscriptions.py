@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from notifications.webhook import TargetPolicy
 from service.api.deps import Caller, Ctx
 from service.api.schemas import Id, ProductName, SubscriptionIn, SubscriptionOut
 from service.usecases import subscriptions as uc
@@ -26,6 +27,7 @@ def subscribe(name: ProductName, body: SubscriptionIn, ctx: Ctx, actor: Caller) 
             all_changes=body.all_changes,
             limits=ctx.limits,
             now=ctx.clock(),
+            webhook_policy=TargetPolicy(ctx.settings.webhook_allowed_hosts),
         )
     return SubscriptionOut.model_validate(sub)
 
