@@ -11,7 +11,9 @@ from service.domain import Principal
 from service.errors import NotAuthenticated
 from service.schema import parse_schema
 from service.schema.model import Schema
-from service.store.tables import PrincipalRow
+from service.store import queries as q
+from service.store.tables import PrincipalRow, ProductRow
+from service.workflow import ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,14 @@ def actor_row(session: Session, actor: Principal) -> PrincipalRow:
     if row is None:
         raise NotAuthenticated("the token's principal no longer exists")
     return row
+
+
+def roles_of(product: ProductRow, actor: Principal) -> set[str]:
+    """The caller's roles on a product (owner, maintainer), and admin when the caller is one."""
+    roles = q.roles_on(product, actor.id)
+    if actor.is_admin:
+        roles.add(ADMIN)
+    return roles
 
 
 @lru_cache(maxsize=256)

@@ -10,7 +10,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain import OPEN_STATES, NoticeKind, NoticeState, SemVer, State, parse_duration
+from service.domain import (
+    OPEN_STATES,
+    NoticeKind,
+    NoticeState,
+    Principal,
+    SemVer,
+    State,
+    masked,
+    parse_duration,
+)
 from service.errors import Conflict, InvalidTransition, NotAuthorized
 from service.store import queries as q
 from service.store.tables import (
@@ -22,7 +31,8 @@ from service.store.tables import (
     SubscriptionRow,
     VersionRow,
 )
-from service.workflow import earliest_effective_at
+from service.usecases.common import roles_of
+from service.workflow import earliest_effective_at, may
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -58,6 +68,21 @@ def _recipients(
             row = q.principal_by_email(session, owner)
             found.setdefault((EMAIL, owner), row.id if row else None)
     return [(pid, channel, address) for (channel, address), pid in sorted(found.items())]
+
+
+def visible_notices(session: Session, cr_id: int, viewer: Principal) -> list[tuple[NoticeRow, str]]:
+    """The change request's notices the viewer may see, each with its recipient as shown to
+    them: all for the product's owners and admins (webhook URLs masked but to their consumer),
+    else the viewer's own."""
+    cr = q.change_request_row(session, cr_id)
+    everyone = may("read_notices", roles_of(cr.product, viewer))
+    shown: list[tuple[NoticeRow, str]] = []
+    for notice in q.notice_rows(session, cr_id):
+        own = notice.recipient_id == viewer.id
+        if own or everyone:
+            plain = own or notice.channel == EMAIL
+            shown.append((notice, notice.recipient if plain else masked(notice.recipient)))
+    return shown
 
 
 def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: datetime) -> int:

@@ -23,7 +23,7 @@ from service.errors import Conflict, InvalidInput, NotFound, SchemaParseError
 from service.schema import parse_schema, render_ddl, resolve_dialect
 from service.store import queries as q
 from service.store.tables import AuditRow, MemberRow, ProductRow, VersionRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Limits, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
 
@@ -173,11 +173,17 @@ def get_version(session: Session, name: str, version: str) -> tuple[Version, str
     raise NotFound(f"product {name!r} has no version {version}", product=name, version=version)
 
 
-def list_audit(session: Session, *, product: str | None, limit: int = 500) -> list[dict[str, Any]]:
-    """Audit records, newest first, optionally of one product."""
+def list_audit(
+    session: Session, *, viewer: Principal, product: str | None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Audit records, newest first: one product's for its owners and admins, all for admins."""
     query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-    if product is not None:
-        query = query.where(AuditRow.product_id == q.product_row(session, product).id)
+    if product is None:
+        authorize("read_audit", {ADMIN} if viewer.is_admin else set())
+    else:
+        row = q.product_row(session, product)
+        authorize("read_audit", roles_of(row, viewer))
+        query = query.where(AuditRow.product_id == row.id)
     return [
         {
             "id": r.id,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
 from notifications.webhook import TargetPolicy, UnsafeTarget, check_target
-from service.domain import Principal, SemVer, Subscription
+from service.domain import Principal, SemVer, Subscription, masked
 from service.errors import InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Limits, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read, resolve_columns
+from service.workflow import may
 
 EMAIL = "email"
 
@@ -103,7 +105,11 @@ def subscribe(
         entity_id=sub.id,
         product_id=row.id,
         now=now,
-        after={"columns": read, "channels": sub.channels, "all_changes": all_changes},
+        after={
+            "columns": read,
+            "channels": [masked(c) for c in sub.channels],
+            "all_changes": all_changes,
+        },
     )
     return result
 
@@ -123,13 +129,32 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now
         entity_id=sub.id,
         product_id=sub.product_id,
         now=now,
-        before={"columns": sub.columns, "channels": sub.channels},
+        before={"columns": sub.columns, "channels": [masked(c) for c in sub.channels]},
     )
     session.delete(sub)
     session.flush()
 
 
-def list_subscriptions(session: Session, product: str) -> list[Subscription]:
-    """A product's subscriptions."""
+def list_subscriptions(
+    session: Session, product: str, viewer: Principal
+) -> tuple[list[Subscription], int]:
+    """The product's subscriptions the viewer may see, and how many it has in all.
+
+    Its owners and admins see every one, anyone else only their own; webhook URLs are
+    masked except to the consumer who gave them.
+    """
     row = q.product_row(session, product)
-    return [q.to_subscription(s, row.name) for s in q.subscription_rows(session, row.id)]
+    rows = q.subscription_rows(session, row.id)
+    everyone = may("read_subscribers", roles_of(row, viewer))
+    shown = [
+        _as_seen(q.to_subscription(s, row.name), viewer)
+        for s in rows
+        if everyone or s.consumer_id == viewer.id
+    ]
+    return shown, len(rows)
+
+
+def _as_seen(sub: Subscription, viewer: Principal) -> Subscription:
+    if sub.consumer_id == viewer.id:
+        return sub
+    return replace(sub, channels=tuple(masked(c) for c in sub.channels))

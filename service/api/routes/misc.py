@@ -34,12 +34,13 @@ def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
 @router.get("/audit", tags=["audit"], response_model=list[AuditOut])
 def audit(
     ctx: Ctx,
-    _actor: Caller,
+    actor: Caller,
     product: ProductFilter = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditOut]:
-    """Audit records, newest first, optionally of one product."""
+    """Audit records, newest first: one product's (its owners and admins), or all (admins)."""
     with ctx.db.reading() as session:
         return [
-            AuditOut.model_validate(r) for r in uc.list_audit(session, product=product, limit=limit)
+            AuditOut.model_validate(r)
+            for r in uc.list_audit(session, viewer=actor, product=product, limit=limit)
         ]

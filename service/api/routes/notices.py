@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from service.api.deps import Caller, Ctx
 from service.api.schemas import Id
-from service.store import queries as q
+from service.usecases.notices import visible_notices
 
 router = APIRouter(tags=["notices"])
 
@@ -34,8 +34,11 @@ class NoticeOut(BaseModel):
 
 
 @router.get("/change-requests/{cr_id}/notices", response_model=list[NoticeOut])
-def list_notices(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[NoticeOut]:
-    """Every notice of a change request, oldest first (failed ones carry the server's answer)."""
+def list_notices(cr_id: Id, ctx: Ctx, actor: Caller) -> list[NoticeOut]:
+    """A change request's notices, oldest first: all for the product's owners and admins, else
+    the caller's own; failed ones say why (the receiver's status, never its reply)."""
     with ctx.db.reading() as session:
-        q.change_request_row(session, cr_id)
-        return [NoticeOut.model_validate(n) for n in q.notice_rows(session, cr_id)]
+        return [
+            NoticeOut.model_validate(n).model_copy(update={"recipient": recipient})
+            for n, recipient in visible_notices(session, cr_id, actor)
+        ]

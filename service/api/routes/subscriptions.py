@@ -10,6 +10,8 @@ from service.api.schemas import Id, ProductName, SubscriptionIn, SubscriptionOut
 from service.usecases import subscriptions as uc
 
 router = APIRouter(tags=["subscriptions"])
+TOTAL_HEADER = "Steward-Subscriptions-Total"
+TOTAL_TEXT = "How many subscriptions the product has, including those not shown to the caller."
 
 
 @router.post("/products/{name}/subscriptions", status_code=201, response_model=SubscriptionOut)
@@ -32,11 +34,20 @@ def subscribe(name: ProductName, body: SubscriptionIn, ctx: Ctx, actor: Caller) 
     return SubscriptionOut.model_validate(sub)
 
 
-@router.get("/products/{name}/subscriptions", response_model=list[SubscriptionOut])
-def list_subscriptions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[SubscriptionOut]:
-    """A product's subscriptions."""
+@router.get(
+    "/products/{name}/subscriptions",
+    response_model=list[SubscriptionOut],
+    responses={200: {"headers": {TOTAL_HEADER: {"description": TOTAL_TEXT}}}},
+)
+def list_subscriptions(
+    name: ProductName, ctx: Ctx, actor: Caller, response: Response
+) -> list[SubscriptionOut]:
+    """A product's subscriptions: all of them for its owners and admins, else the caller's own
+    (the header counts them all); webhook URLs are masked but to their consumer."""
     with ctx.db.reading() as session:
-        return [SubscriptionOut.model_validate(s) for s in uc.list_subscriptions(session, name)]
+        shown, total = uc.list_subscriptions(session, name, actor)
+    response.headers[TOTAL_HEADER] = str(total)
+    return [SubscriptionOut.model_validate(s) for s in shown]
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
