@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 Cell = Literal["yes", "own", "no", "login"]
 ROLES = (
@@ -31,7 +31,7 @@ CELL_WORDS = {
     "login": "401 `unauthenticated`",
 }
 
-_ = "login"
+_: Final[Cell] = "login"
 ANYONE: tuple[Cell, ...] = (_, "yes", "yes", "yes", "yes", "yes", "yes")
 ADMINS: tuple[Cell, ...] = (_, "yes", "no", "no", "no", "no", "no")
 OWNERS: tuple[Cell, ...] = (_, "no", "yes", "no", "no", "no", "no")
