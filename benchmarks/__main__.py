@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("diff", "schema_read", "lineage", "api", "notices")
+MODULES = ("diff", "schema_read", "lineage", "api", "notices", "health")
 
 
 def main(argv: list[str]) -> int:

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest request body (after gzip) of any route but the lineage manifests.",
     )
+    parse_workers: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes that parse and diff proposed schemas under a deadline "
+        "(0: in the API's own process, without one).",
+    )
+    parse_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long one parse and diff may take in a worker."
+    )
     default_notice_period: str = Field(
         default="P14D", description="Notice period of products that name none (ISO 8601)."
     )

@@ -22,8 +22,10 @@ from service.api.deps import Context, utc_now
 from service.api.limits import BodyLimit
 from service.api.routes import change_requests, lineage, misc, notices, products, subscriptions
 from service.api.schemas import ErrorOut
+from service.api.worker import Worker
 from service.errors import (
     Conflict,
+    DeadlineExceeded,
     InvalidInput,
     InvalidTransition,
     NotAuthenticated,
@@ -49,6 +51,7 @@ STATUS: dict[type[StewardError], int] = {
     InvalidTransition: 409,
     InvalidInput: 422,
     SchemaParseError: 422,
+    DeadlineExceeded: 422,
 }
 HTTP_CODES = {
     400: "bad_request",
@@ -163,12 +166,16 @@ def create_app(
     if settings.run_migrations:
         db.migrate()
     limits = Limits(settings.max_schema_bytes, settings.max_sql_bytes, settings.max_manifest_bytes)
-    ctx = Context(settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock)
+    worker = Worker(settings.parse_workers, settings.parse_timeout_seconds)
+    ctx = Context(
+        settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock, worker=worker
+    )
     with db.reading() as session:
         ctx.lineage.refresh(session)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker.warm()
         scheduler = _start_scheduler(settings)
         try:
             yield

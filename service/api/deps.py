@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service.api.worker import Worker
 from service.domain import Principal
 from service.settings import Settings
 from service.store.db import Database
@@ -25,13 +26,15 @@ def utc_now() -> datetime:
 
 @dataclass
 class Context:
-    """What every route needs: settings, the database, limits, the lineage index, a clock."""
+    """What every route needs: settings, the database, limits, the lineage index, a clock, and
+    the worker that parses and diffs under a deadline."""
 
     settings: Settings
     db: Database
     limits: Limits
     lineage: LineageIndex
     clock: Callable[[], datetime] = field(default=utc_now)
+    worker: Worker = field(default_factory=lambda: Worker(0, 0))
 
 
 async def context(request: Request) -> Context:

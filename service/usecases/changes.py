@@ -11,16 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.diff import diff_schemas, is_blocking
+from service.diff import is_blocking
+from service.diff.compare import compare
 from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import OPEN_STATES, ChangeRequest, Principal, SemVer, State
 from service.errors import Conflict, InvalidInput
-from service.schema import parse_schema
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, stored_schema
 from service.usecases.impact import Downstream, compute_impact
 from service.usecases.notices import (
     acknowledge_as,
@@ -53,18 +53,26 @@ def propose(
     limits: Limits,
     now: datetime,
     lineage_impact: LineageImpact | None = None,
+    runner: Runner | None = None,
 ) -> ChangeRequest:
-    """Propose a new schema: diff it, find who it reaches, notify them; one open per product."""
+    """Propose a new schema: diff it, find who it reaches, notify them; one open per product.
+
+    Parsing and diffing go to `runner` (the API's worker with a deadline)."""
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
     _refuse_second_open(session, row)
     current = q.current_version_row(session, row.id)
     old = stored_schema(current.source, row.dialect)
-    new = parse_schema(
-        schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
+    comparison = (runner or Inline()).run(
+        compare,
+        old,
+        schema,
+        dialect=row.dialect,
+        renames=renames or {},
+        max_bytes=limits.max_schema_bytes,
     )
-    changes = diff_schemas(old, new, renames=renames or {})
+    new, changes = comparison.new, comparison.changes
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,24 @@ from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import PrincipalRow, ProductRow
 from service.workflow import ADMIN
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Where heavy pure work runs: in this process, or a worker with a deadline (the API's)."""
+
+    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)`, wherever this runner runs it."""
+        ...
+
+
+class Inline:
+    """Run in this process (the CLI's and the tests' default)."""
+
+    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)` here and now."""
+        return function(*args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -
             limits=ctx.limits,
             now=ctx.clock(),
             lineage_impact=ctx.lineage.impact if ctx.lineage.available else None,
+            runner=ctx.worker,
         )
     return _out(cr)
 

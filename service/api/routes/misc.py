@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query
 
 from service.api.deps import Caller, Ctx
 from service.api.schemas import AuditOut, DiffIn, ProductFilter
-from service.diff import diff_schemas
-from service.diff.report import report
-from service.schema import parse_schema
+from service.diff.compare import compare_report
 from service.usecases import products as uc
 
 router = APIRouter()
@@ -25,10 +23,14 @@ def health() -> dict[str, str]:
 @router.post("/diff", tags=["diff"])
 def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
     """Compare two schemas; the same JSON as `steward diff --format json`."""
-    limit = ctx.limits.max_schema_bytes
-    old = parse_schema(body.old, dialect=body.dialect, source="old", max_bytes=limit)
-    new = parse_schema(body.new, dialect=body.dialect, source="new", max_bytes=limit)
-    return report(diff_schemas(old, new, renames=body.renames or {}))
+    return ctx.worker.run(
+        compare_report,
+        body.old,
+        body.new,
+        dialect=body.dialect,
+        renames=body.renames or {},
+        max_bytes=ctx.limits.max_schema_bytes,
+    )
 
 
 @router.get("/audit", tags=["audit"], response_model=list[AuditOut])
