@@ -62,6 +62,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read_subscribers": frozenset({OWNER, ADMIN}),
     "read_notices": frozenset({OWNER, ADMIN}),
     "read_audit": frozenset({OWNER, ADMIN}),
+    "read_impact": frozenset({OWNER, MAINTAINER, ADMIN}),
     "acknowledge": frozenset({CONSUMER}),
     "unsubscribe": frozenset({CONSUMER}),
 }

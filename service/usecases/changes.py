@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from service.errors import Conflict, InvalidInput
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
-from service.usecases.common import Inline, Limits, Runner, actor_row, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.impact import Downstream, compute_impact
 from service.usecases.notices import (
     acknowledge_as,
@@ -35,6 +36,7 @@ from service.workflow import (
     Action,
     authorize,
     check_distinct_approver,
+    may,
     may_release,
     transition,
 )
@@ -113,7 +115,7 @@ def propose(
         now=now,
         after={"state": cr.state, "bump": bump, "breaking": cr.breaking, "summary": summary},
     )
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _refuse_second_open(session: Session, product: ProductRow) -> None:
@@ -195,7 +197,7 @@ def approve(session: Session, *, actor: Principal, cr_id: int, now: datetime) ->
         publish(session, product, cr, now)
     _save(session, cr)
     _audit_transition(session, me, cr, before, "approve", now)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def reject(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
@@ -221,7 +223,7 @@ def _close(
         q.current_version_row(session, product.id).deprecated_at = None
     _save(session, cr)
     _audit_transition(session, me, cr, before, action.value, now)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def release(
@@ -239,7 +241,7 @@ def release(
     publish(session, product, cr, now)
     _save(session, cr)
     _audit_transition(session, me, cr, before, "release", now)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def acknowledge(session: Session, *, actor: Principal, cr_id: int, now: datetime) -> ChangeRequest:
@@ -256,7 +258,7 @@ def acknowledge(session: Session, *, actor: Principal, cr_id: int, now: datetime
         product_id=product.id,
         now=now,
     )
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _audit_transition(
@@ -282,8 +284,12 @@ def _audit_transition(
     )
 
 
-def view(session: Session, cr: ChangeRequestRow, now: datetime) -> ChangeRequest:
-    """The change request as the doors show it, with its effective date and acknowledgements."""
+def view(
+    session: Session, cr: ChangeRequestRow, now: datetime, viewer: Principal | None = None
+) -> ChangeRequest:
+    """The change request as the doors show it, with its effective date and acknowledgements;
+    a viewer who is not one of the product's team (owners, maintainers) or an admin sees of
+    the people it reaches only themselves."""
     acked, awaiting = acknowledgement_status(session, cr)
     when: datetime | None
     if State(cr.state) is State.RELEASED:
@@ -294,18 +300,47 @@ def view(session: Session, cr: ChangeRequestRow, now: datetime) -> ChangeRequest
         when = now if cr.state == State.PROPOSED else cr.released_at
     else:
         when, _ = effective_at(session, cr, cr.product, now)
-    return q.to_change_request(
+    shown = q.to_change_request(
         cr, earliest_effective_at=when, acknowledged_by=acked, awaiting=awaiting
+    )
+    if viewer is None or may("read_impact", roles_of(cr.product, viewer)):
+        return shown
+    return _only_self(shown, viewer.email)
+
+
+def _only_self(cr: ChangeRequest, email: str) -> ChangeRequest:
+    """The change request without other consumers' addresses (downstream products stay)."""
+    impact = dict(cr.impact)
+    impact["subscriptions"] = [
+        s for s in impact.get("subscriptions", []) if s.get("consumer") == email
+    ]
+    impact["consumers"] = [c for c in impact.get("consumers", []) if c == email]
+
+    def public(who: str) -> bool:
+        return who == email or who.startswith("product:")
+
+    return replace(
+        cr,
+        impact=impact,
+        acknowledged_by=tuple(filter(public, cr.acknowledged_by)),
+        awaiting_acknowledgement=tuple(filter(public, cr.awaiting_acknowledgement)),
     )
 
 
-def get_change_request(session: Session, cr_id: int, now: datetime) -> ChangeRequest:
-    """One change request."""
-    return view(session, q.change_request_row(session, cr_id), now)
+def get_change_request(
+    session: Session, cr_id: int, now: datetime, viewer: Principal | None = None
+) -> ChangeRequest:
+    """One change request, as the viewer may see it."""
+    return view(session, q.change_request_row(session, cr_id), now, viewer)
 
 
 def list_change_requests(
-    session: Session, *, product: str | None, state: str | None, now: datetime
+    session: Session,
+    *,
+    product: str | None,
+    state: str | None,
+    now: datetime,
+    viewer: Principal | None = None,
 ) -> list[ChangeRequest]:
     """Change requests, newest first, optionally of one product and/or in one state."""
     query = select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
@@ -319,4 +354,4 @@ def list_change_requests(
                 f"unknown state {state!r}", field="state", allowed=[s.value for s in State]
             ) from exc
         query = query.where(ChangeRequestRow.state == state)
-    return [view(session, r, now) for r in session.scalars(query.limit(500))]
+    return [view(session, r, now, viewer) for r in session.scalars(query.limit(500))]

@@ -236,3 +236,27 @@ def test_an_invalid_token_is_401_with_the_error_shape(org: Org) -> None:
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("owner", {"consumer@example.com"}),
+        ("maintainer", {"consumer@example.com"}),
+        ("admin", {"consumer@example.com"}),
+        ("consumer", {"consumer@example.com"}),
+        ("consumer2", set()),
+        ("other_owner", set()),
+    ],
+)
+def test_a_change_requests_impact_names_other_consumers_only_to_its_team(
+    org: Org, who: str, sees: set[str]
+) -> None:
+    cr = _cr(org)
+    for path in (f"/change-requests/{cr}", "/change-requests"):
+        body = org.get(who, path).json()
+        shown = body if isinstance(body, dict) else body[0]
+        impact = shown["impact"]
+        assert {s["consumer"] for s in impact["subscriptions"]} == sees
+        assert set(impact["consumers"]) == sees
+        assert set(shown["awaiting_acknowledgement"]) == sees

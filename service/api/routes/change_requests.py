@@ -80,28 +80,28 @@ def release(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
 
 
 @router.get("/change-requests/{cr_id}", response_model=ChangeRequestOut)
-def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
-    """One change request."""
+def get_change_request(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+    """One change request (consumers see, of the people it reaches, only themselves)."""
     with ctx.db.reading() as session:
-        return _out(uc.get_change_request(session, cr_id, ctx.clock()))
+        return _out(uc.get_change_request(session, cr_id, ctx.clock(), actor))
 
 
 @router.get("/change-requests", response_model=list[ChangeRequestOut])
 def list_change_requests(
     ctx: Ctx,
-    _actor: Caller,
+    actor: Caller,
     product: ProductFilter = None,
     state: Annotated[State | None, Query()] = None,
 ) -> list[ChangeRequestOut]:
     """Change requests, newest first, optionally of one product and/or one state."""
     with ctx.db.reading() as session:
-        return _list(session, product, state, ctx.clock())
+        return _list(session, product, state, ctx.clock(), actor)
 
 
 def _list(
-    session: Session, product: str | None, state: State | None, now: datetime
+    session: Session, product: str | None, state: State | None, now: datetime, viewer: Principal
 ) -> list[ChangeRequestOut]:
     found = uc.list_change_requests(
-        session, product=product, state=state.value if state else None, now=now
+        session, product=product, state=state.value if state else None, now=now, viewer=viewer
     )
     return [_out(cr) for cr in found]
