@@ -13,7 +13,7 @@ from service.domain import Principal, SemVer, Subscription, masked
 from service.errors import InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
-from service.usecases.common import Limits, actor_row, roles_of, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read, resolve_columns
 from service.workflow import may
 
@@ -56,8 +56,10 @@ def subscribe(
     limits: Limits,
     now: datetime,
     webhook_policy: TargetPolicy | None = None,
+    runner: Runner | None = None,
 ) -> Subscription:
-    """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all."""
+    """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all
+    (the SQL is read by `runner`: the API's worker with a deadline)."""
     row = q.product_row(session, product)
     current = q.current_version_row(session, row.id)
     schema = stored_schema(current.source, row.dialect)
@@ -71,7 +73,7 @@ def subscribe(
     elif sql is not None:
         if len(sql.encode()) > limits.max_sql_bytes:
             raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
-        read = sorted(columns_read(sql, row.dialect, [schema]))
+        read = sorted((runner or Inline()).run(columns_read, sql, row.dialect, [schema]))
         if not read:
             raise InvalidInput(
                 f"the SQL reads no column of product {product!r}",

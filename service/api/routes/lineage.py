@@ -52,6 +52,7 @@ def lineage_sql(body: LineageSqlIn, ctx: Ctx, actor: Caller) -> LineageOut:
             dialect=body.dialect,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
     return _done(ctx, row)
 

@@ -30,6 +30,7 @@ def subscribe(name: ProductName, body: SubscriptionIn, ctx: Ctx, actor: Caller) 
             limits=ctx.limits,
             now=ctx.clock(),
             webhook_policy=TargetPolicy(ctx.settings.webhook_allowed_hosts),
+            runner=ctx.worker,
         )
     return SubscriptionOut.model_validate(sub)
 
