@@ -188,6 +188,22 @@ class LineageGraph:
                 edge.pop("reads", None)  # impact's cached Reads of this use
         return name
 
+    def remove_object(self, name: str) -> None:
+        """Take an object, its columns and what it reads out of the graph (a reader that leaves).
+
+        Only for objects nothing reads (a consumer, an exposure): readers of a removed
+        object would lose their upstream.
+        """
+        if name not in self.graph:
+            return
+        self._reset_inputs(name)
+        self.graph.remove_nodes_from(
+            [(name, column) for column in self.graph.nodes[name]["columns"]]
+        )
+        self.graph.remove_node(name)
+        self.names.discard(name)
+        self.wide_objects.discard(name)
+
     def add_lineage(self, query: QueryLineage, **attributes: Any) -> str:
         """Add an object from one analysed query (its warnings go to the graph's)."""
         self.warnings.extend(query.warnings)

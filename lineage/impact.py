@@ -46,6 +46,8 @@ class _Hit:
     #: The carrying column nodes of each change that reached the object: its reads and
     #: tainted columns are collected from them only when asked for (see `_details`).
     seens: list[set[Any]] = field(default_factory=list)
+    #: Positions of the changes that reached the object.
+    changes: set[int] = field(default_factory=set)
 
 
 def impact(
@@ -73,7 +75,7 @@ def impact(
     """
     merged: dict[str, _Hit] = {}
     warnings: list[LineageWarning] = []
-    for change in changes:
+    for position, change in enumerate(changes):
         if not (change.breaking or include_compatible):
             continue
         for table in _match_tables(graph, change.table, warnings):
@@ -84,6 +86,8 @@ def impact(
                 hits = _table_level(graph, table, change.kind)
             else:
                 hits = _carry(graph, table, column, change.kind in WIDENING_THE_SET)
+            for hit in hits.values():
+                hit.changes.add(position)
             _merge(merged, hits)
     affected = tuple(
         sorted((_affected(graph, name, hit) for name, hit in merged.items()), key=_order)
@@ -280,6 +284,7 @@ def _merge(merged: dict[str, _Hit], hits: dict[str, _Hit]) -> None:
         found.columns |= hit.columns
         found.stops = found.stops or hit.stops
         found.seens += hit.seens
+        found.changes |= hit.changes
 
 
 def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
@@ -292,6 +297,9 @@ def _affected(graph: LineageGraph, name: str, hit: _Hit) -> Affected:
         path=hit.path,
         stops_working=hit.stops,
         later=lambda: _details(graph, name, hit),
+        changes=tuple(sorted(hit.changes)),
+        contacts=tuple(data.get("contacts", ())),
+        job=data.get("job"),
     )
 
 

@@ -10,7 +10,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
 
-from lineage.model import LineageWarning
+from lineage.model import Contact, LineageWarning
 from lineage.names import column_name, table_name
 from lineage.statements import parse_one
 
@@ -89,7 +89,21 @@ def ingest_manifest(graph: LineageGraph, manifest: Mapping[str, Any]) -> None:
             owner=owner.get("name"),
             url=exposure.get("url"),
             unique_id=uid,
+            contacts=exposure_contacts(owner),
         )
+
+
+def exposure_contacts(owner: Mapping[str, Any]) -> tuple[Contact, ...]:
+    """The exposure's `owner` (``{"name", "email"}``) as its contact, when it names anyone.
+
+    >>> exposure_contacts({"name": "Finance", "email": "fin@example.com"})
+    (Contact(email='fin@example.com', name='Finance', role='exposure owner'),)
+    """
+    email = owner.get("email")
+    name = owner.get("name")
+    if not email and not name:
+        return ()
+    return (Contact(str(email) if email else None, str(name) if name else None, "exposure owner"),)
 
 
 def _add_relation(

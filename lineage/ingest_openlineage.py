@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from lineage.model import Contact
 from lineage.names import column_name, table_name
 
 if TYPE_CHECKING:
@@ -80,8 +82,40 @@ def _how(input_field: Mapping[str, Any]) -> str:
     return SUBTYPE_USE.get(subtype, "read")
 
 
+def job_contacts(job: Mapping[str, Any]) -> tuple[Contact, ...]:
+    """The owners a job declares in its `ownership` facet (``{"owners": [{"name", "type"}]}``).
+
+    An owner's name may carry a scheme (``user:``, ``team:``, ``mailto:``); when what follows
+    is an email address it is the contact's email, else the contact has only a name.
+
+    >>> job_contacts({"facets": {"ownership": {"owners": [{"name": "user:ada@example.com"}]}}})
+    (Contact(email='ada@example.com', name='user:ada@example.com', role='job owner'),)
+    """
+    facet = (job.get("facets") or {}).get("ownership") or {}
+    found = []
+    for owner in facet.get("owners") or []:
+        name = str(owner.get("name") or "").strip() if isinstance(owner, Mapping) else ""
+        if not name:
+            continue
+        bare = name.rsplit(":", 1)[-1].strip()
+        email = bare if _EMAIL.fullmatch(bare) else None
+        found.append(Contact(email, name, "job owner"))
+    return tuple(found)
+
+
+_EMAIL = re.compile(r"[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+")
+
+
+def _job_name(job: Mapping[str, Any]) -> str | None:
+    """``namespace/name`` of a job (None when it has neither)."""
+    return f"{job.get('namespace', '')}/{job.get('name', '')}".strip("/") or None
+
+
 def ingest_event(graph: LineageGraph, event: Mapping[str, Any]) -> None:
-    """Add an event's inputs (with schemas) and outputs (with column lineage when given)."""
+    """Add an event's inputs (with schemas) and outputs (with column lineage when given).
+
+    A job that writes no dataset is itself the reader of its inputs (every column of them).
+    """
     job = event.get("job") or {}
     inputs = []
     for dataset in event.get("inputs") or []:
@@ -93,8 +127,14 @@ def ingest_event(graph: LineageGraph, event: Mapping[str, Any]) -> None:
             graph.add_table(name, schema)
         else:
             graph._ensure(name)
-    for dataset in event.get("outputs") or []:
+    outputs = event.get("outputs") or []
+    for dataset in outputs:
         _add_output(graph, dataset, inputs, job)
+    reader = _job_name(job)
+    if not outputs and inputs and reader:
+        graph.add_object(
+            reader, "job", [], star_tables=inputs, job=reader, contacts=job_contacts(job)
+        )
 
 
 def _add_output(
@@ -138,5 +178,6 @@ def _add_output(
         uses=uses,
         tables=inputs,
         opaque=lineage_facet is None,
-        job=f"{job.get('namespace', '')}/{job.get('name', '')}".strip("/") or None,
+        job=_job_name(job),
+        contacts=job_contacts(job),
     )

@@ -49,6 +49,20 @@ class ColumnChange:
     breaking: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who a lineage source says answers for an object: a dbt exposure's owner, the owner an
+    OpenLineage job declares (its `ownership` facet). `email` is None when only a name is known."""
+
+    email: str | None
+    name: str | None = None
+    role: str = "owner"
+
+    def to_json(self) -> dict[str, Any]:
+        """The contact as a JSON-ready dict."""
+        return {"email": self.email, "name": self.name, "role": self.role}
+
+
 class Read(NamedTuple):
     """One upstream column an affected object reads, and how (projected, filtered, ...).
 
@@ -76,7 +90,19 @@ class Affected:
     caller that wants only names and paths should not pay for them.
     """
 
-    __slots__ = ("_columns", "_later", "_reads", "depth", "kind", "name", "path", "stops_working")
+    __slots__ = (
+        "_columns",
+        "_later",
+        "_reads",
+        "changes",
+        "contacts",
+        "depth",
+        "job",
+        "kind",
+        "name",
+        "path",
+        "stops_working",
+    )
 
     def __init__(
         self,
@@ -89,9 +115,18 @@ class Affected:
         stops_working: bool = False,
         *,
         later: Callable[[], tuple[tuple[Read, ...], tuple[str, ...]]] | None = None,
+        changes: tuple[int, ...] = (),
+        contacts: tuple[Contact, ...] = (),
+        job: str | None = None,
     ) -> None:
         self.name, self.kind, self.depth, self.path = name, kind, depth, path
         self.stops_working = stops_working
+        #: Positions (in the changes given to `impact`) of the changes that reach the object.
+        self.changes = changes
+        #: Who the object's source names as answering for it (exposure owner, job owner).
+        self.contacts = contacts
+        #: The OpenLineage job (``namespace/name``) that writes the object, if one does.
+        self.job = job
         self._reads, self._columns, self._later = reads, columns, later
 
     def _resolve(self) -> None:
@@ -121,6 +156,9 @@ class Affected:
             self.depth,
             self.path,
             self.stops_working,
+            self.changes,
+            self.contacts,
+            self.job,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -133,7 +171,8 @@ class Affected:
         return (
             f"Affected(name={self.name!r}, kind={self.kind!r}, reads={self.reads!r}, "
             f"columns={self.columns!r}, depth={self.depth!r}, path={self.path!r}, "
-            f"stops_working={self.stops_working!r})"
+            f"stops_working={self.stops_working!r}, changes={self.changes!r}, "
+            f"contacts={self.contacts!r}, job={self.job!r})"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -146,6 +185,8 @@ class Affected:
             "depth": self.depth,
             "path": list(self.path),
             "stops_working": self.stops_working,
+            "job": self.job,
+            "contacts": [contact.to_json() for contact in self.contacts],
         }
 
 
@@ -180,6 +221,11 @@ class Impact:
                 lines.append(f"    reads {_brief([str(read) for read in item.reads])}")
                 if item.columns:
                     lines.append(f"    columns carrying the change: {_brief(list(item.columns))}")
+                if item.job:
+                    lines.append(f"    written by job {item.job}")
+                told = [c.email or c.name or "" for c in item.contacts]
+                if told:
+                    lines.append(f"    contact: {', '.join(told)}")
         lines.extend(f"  warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 

@@ -96,6 +96,10 @@ class NameIndex:
         """Remember a known object name."""
         self._by_last.setdefault(split(name)[-1], set()).add(name)
 
+    def discard(self, name: str) -> None:
+        """Forget an object name (nothing happens when it is not known)."""
+        self._by_last.get(split(name)[-1], set()).discard(name)
+
     def add_all(self, names: Iterable[str]) -> None:
         """Remember several known object names."""
         for name in names:

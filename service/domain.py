@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from service.errors import InvalidInput
+from service.impact import Impact
 
 _DURATION = TypeAdapter(timedelta)
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -246,7 +247,7 @@ class ChangeRequest:
     base_version: str
     target_version: str
     changes: list[dict[str, Any]]
-    impact: dict[str, Any]
+    impact: Impact
     proposer: str
     approver: str | None
     created_at: datetime

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from notifications.message import AffectedChange, Kind, Message
 from service.domain import NoticeState, parse_duration
+from service.impact import Reader
 from service.store.tables import (
     ChangeRequestRow,
     NoticeRow,
@@ -18,26 +19,32 @@ from service.store.tables import (
     ProductRow,
     VersionRow,
 )
-from service.usecases.notices import EMAIL, effective_at
+from service.usecases.notices import EMAIL, effective_at, impact_of_row
 
 DELIVERY_FAILED = Kind.DELIVERY_FAILED.value
 
 
-def _reader_columns(cr: ChangeRequestRow, email: str | None) -> list[str]:
-    """The recipient's own columns (subscriptions) and objects (downstream products) it touches."""
-    impact: dict[str, Any] = cr.impact or {}
+def _mine(cr: ChangeRequestRow, email: str | None) -> list[Reader]:
+    """The readers this recipient is told of (a subscriber's own, an owner's, a contact's)."""
+    if email is None:
+        return []
+    folded = email.lower()
+    return [r for r in impact_of_row(cr).readers if folded in {e.lower() for e in r.emails}]
+
+
+def _touched(readers: list[Reader]) -> list[str]:
+    """What of the product each reader reads that changes, as the notice lists it."""
     found: list[str] = []
-    for sub in impact.get("subscriptions", []):
-        if email is not None and sub.get("consumer") == email:
-            found.extend(sub.get("columns", []))
-    for product in impact.get("downstream_products", []):
-        if email is not None and email in product.get("owners", []):
-            found.extend(f"{product['product']} (reads {c})" for c in product.get("columns", []))
+    for reader in readers:
+        if reader.subscription is not None:
+            found.extend(reader.reads)
+        else:
+            found.extend(f"{reader.name} (reads {read})" for read in reader.reads)
     return sorted(set(found))
 
 
-def _changes(cr: ChangeRequestRow, touched: list[str]) -> tuple[AffectedChange, ...]:
-    """The changes that reach these columns; every change when nothing narrows it down."""
+def _changes(cr: ChangeRequestRow, readers: list[Reader]) -> tuple[AffectedChange, ...]:
+    """The changes that reach these readers; every change when nothing narrows it down."""
     items = [
         AffectedChange(
             table=str(c.get("table", "")),
@@ -50,13 +57,8 @@ def _changes(cr: ChangeRequestRow, touched: list[str]) -> tuple[AffectedChange, 
         )
         for c in cr.changes or []
     ]
-    mine = {t.split(" (reads ", 1)[-1].rstrip(")") for t in touched}
-    reaching = [
-        c
-        for c in items
-        if c.target in mine or (c.column is None and any(m.startswith(f"{c.table}.") for m in mine))
-    ]
-    return tuple(reaching or items)
+    positions = sorted({p for r in readers for p in r.changes if p < len(items)})
+    return tuple(items[p] for p in positions) or tuple(items)
 
 
 def _old_version(session: Session, cr: ChangeRequestRow) -> VersionRow | None:
@@ -91,7 +93,8 @@ def build_message(
     product: ProductRow = cr.product
     recipient = session.get(PrincipalRow, row.recipient_id) if row.recipient_id else None
     email = recipient.email if recipient else (row.recipient if row.channel == EMAIL else None)
-    touched = _reader_columns(cr, email)
+    readers = _mine(cr, email)
+    touched = _touched(readers)
     old = _old_version(session, cr)
     if cr.released_at is not None:
         when: datetime | None = cr.released_at
@@ -118,7 +121,7 @@ def build_message(
         message_id=row.message_id,
         acknowledge_url=f"{base}/change-requests/{cr.id}/acknowledge",
         recipient_name=(recipient.name or "") if recipient else "",
-        changes=_changes(cr, touched),
+        changes=_changes(cr, readers),
         touched=tuple(touched),
         proposed_at=cr.created_at,
         effective_at=when if row.kind != "proposed" else None,

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from service.domain import DEFAULT_REMINDERS, MAX_REMINDERS, parse_duration, parse_reminders
 from service.errors import InvalidInput
+from service.impact import Impact
 
 #: C0 control characters but tab, newline, carriage return and form feed, and DEL: no text
 #: field takes them (PostgreSQL refuses NUL; the rest only hides what a text says).
@@ -216,7 +217,7 @@ class ChangeRequestOut(Out):
     base_version: str
     target_version: str
     changes: list[dict[str, Any]]
-    impact: dict[str, Any]
+    impact: Impact
     proposer: str
     approver: str | None
     created_at: datetime

@@ -14,6 +14,7 @@ from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
 from service.errors import SchemaParseError, StewardError
+from service.impact import Impact
 from service.schema import parse_contract, parse_schema
 from service.schema.model import Schema
 from service.schema.sniff import KIND as _KIND
@@ -155,8 +156,10 @@ def diff(
     \b
     --downstream PATH reads what is built on OLD (views' SQL, a dbt manifest,
     OpenLineage events) and adds "impact": {"affected": [{"name", "kind",
-    "reads", "columns", "depth", "path", "stops_working"}], "warnings": [...]},
-    nearest first. Changes breaking (or unknown) for readers propagate; all do
+    "reads", "columns", "depth", "path", "stops_working", "job", "contacts"}],
+    "warnings": [...], "recipients": [...]}, nearest first; "recipients" are
+    the contacts the sources declare for the readers reached (dbt exposure
+    owners, OpenLineage job owners). Changes breaking (or unknown) for readers propagate; all do
     with --include-compatible. OLD's tables expand SELECT *. Lineage warnings
     (files that do not parse, partial name matches) are listed; they do not
     change the exit status. A PATH lineage cannot read exits 2.
@@ -170,24 +173,32 @@ def diff(
         click.echo(f"steward diff: {describe_error(e)}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     data = report(changes, perspective)
-    found = None
+    found = readers = None
     if downstream is not None:
         try:
-            found = downstream_impact(
+            found, readers = downstream_impact(
                 downstream, changes, old_schema, include_compatible=include_compatible
             )
         except LineageInputError as e:
             click.echo(f"steward diff: --downstream: {e}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+    told = _told(readers) if readers is not None else ""
     if fmt == "json":
-        if found is not None:
-            data["impact"] = found.to_json()
+        if found is not None and readers is not None:
+            data["impact"] = found.to_json() | {"recipients": list(readers.recipients)}
         click.echo(render_json(data))
     elif fmt == "markdown":
-        section = f"\n{found.to_markdown()}\n" if found is not None else ""
+        section = f"\n{found.to_markdown()}\n{told}" if found is not None else ""
         click.echo(render_markdown(data, perspective=perspective) + section, nl=False)
     else:
-        section = f"\n\n{found.to_text()}" if found is not None else ""
+        section = f"\n\n{found.to_text()}{told}" if found is not None else ""
         text = render_text(data, perspective=perspective, color=_use_color())
         click.echo(text + section, color=_use_color())
     sys.exit(EXIT_BREAKING if is_blocking(changes, perspective, allow_unknown) else EXIT_OK)
+
+
+def _told(readers: Impact) -> str:
+    """Who is to be told: the declared contacts of the readers reached (a closing line)."""
+    if not readers.recipients:
+        return ""
+    return f"\nTo be told: {', '.join(readers.recipients)}\n"

@@ -10,27 +10,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lineage import Impact, impact, load
+from lineage import Impact as LineageImpact
+from lineage import load
 from service.diff.model import ChangeSet
+from service.impact import Impact
 from service.schema.model import Schema
 from service.schema.names import GENERIC
-from service.usecases.column_changes import column_changes
+from service.usecases.impact import reach, trace
 
 
 def downstream_impact(
     path: Path, changes: ChangeSet, old: Schema, *, include_compatible: bool = False
-) -> Impact:
+) -> tuple[LineageImpact, Impact]:
     """What the changes reach downstream of OLD in PATH (SQL files, dbt manifest, OpenLineage).
 
     OLD's tables are the known upstream schemas, so `SELECT *` over them expands. The
     warnings hold everything lineage could not resolve while reading PATH, not only those
-    about affected objects. Raises `lineage.LineageInputError` for a path it cannot read.
+    about affected objects. The typed impact says who is told of each reader: the contact
+    its source declares (a dbt exposure's owner, an OpenLineage job's), else no one (with a
+    warning). Raises `lineage.LineageInputError` for a path it cannot read.
     """
     dialect = None if old.dialect == GENERIC else old.dialect
     graph = load(path, dialect=dialect, schemas=old.mapping())
-    return impact(
-        graph, column_changes(changes), include_compatible=include_compatible, all_warnings=True
+    found, positions = trace(
+        graph, changes, include_compatible=include_compatible, all_warnings=True
     )
+    return found, reach(found, positions, changes, include_compatible=include_compatible)
 
 
 __all__ = ["downstream_impact"]

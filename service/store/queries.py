@@ -20,6 +20,7 @@ from service.domain import (
     Version,
 )
 from service.errors import NotFound
+from service.impact import Impact
 from service.store.tables import (
     AcknowledgementRow,
     AuditRow,
@@ -138,8 +139,9 @@ def subscription_rows(session: Session, product_id: int) -> Sequence[Subscriptio
 
 def subscription_reads(
     session: Session, product_id: int
-) -> list[tuple[int, str, frozenset[str] | None, bool]]:
-    """(id, consumer email, columns read or None for all, all_changes) of each subscription.
+) -> list[tuple[int, str, frozenset[str] | None, bool, bool]]:
+    """(id, consumer email, columns read or None for all, all_changes, learnt from SQL?) of each
+    subscription.
 
     Plain rows, not ORM objects: a product may have thousands of subscribers.
     """
@@ -149,12 +151,13 @@ def subscription_reads(
             PrincipalRow.email,
             SubscriptionRow.columns,
             SubscriptionRow.all_changes,
+            SubscriptionRow.sql.is_not(None),
         )
         .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
         .where(SubscriptionRow.product_id == product_id)
         .order_by(SubscriptionRow.id)
     )
-    return [(i, e, frozenset(c) if c else None, bool(a)) for i, e, c, a in rows]
+    return [(i, e, frozenset(c) if c else None, bool(a), bool(s)) for i, e, c, a, s in rows]
 
 
 def open_change_request(session: Session, product_id: int) -> ChangeRequestRow | None:
@@ -286,7 +289,7 @@ def to_change_request(
         base_version=row.base_version,
         target_version=row.target_version,
         changes=list(row.changes),
-        impact=dict(row.impact),
+        impact=Impact.model_validate(row.impact),
         proposer=row.proposer.email,
         approver=row.approver.email if row.approver else None,
         created_at=row.created_at,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,11 +16,13 @@ from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import OPEN_STATES, ChangeRequest, Principal, SemVer, State
 from service.errors import Conflict, InvalidInput
+from service.impact import Impact
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
-from service.usecases.impact import Downstream, compute_impact
+from service.usecases.impact import Subscriber
+from service.usecases.lineage import LineageIndex
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -41,8 +41,6 @@ from service.workflow import (
     transition,
 )
 
-LineageImpact = Callable[[ChangeSet, Schema, str], dict[str, Any] | None]
-
 
 def propose(
     session: Session,
@@ -54,7 +52,7 @@ def propose(
     summary: str,
     limits: Limits,
     now: datetime,
-    lineage_impact: LineageImpact | None = None,
+    lineage: LineageIndex | None = None,
     runner: Runner | None = None,
 ) -> ChangeRequest:
     """Propose a new schema: diff it, find who it reaches, notify them; one open per product.
@@ -78,9 +76,7 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    subs = q.subscription_reads(session, row.id)
-    lineage = lineage_impact(changes, old, row.name) if lineage_impact else None
-    impact = compute_impact(changes, old, subs, _downstream(session, row), lineage)
+    impact = _impact(session, row, changes, old, lineage)
     bump = data["bump"]
     cr = ChangeRequestRow(
         product_id=row.id,
@@ -93,7 +89,7 @@ def propose(
         bump=bump,
         breaking=is_blocking(changes),
         changes=data["changes"],
-        impact=impact,
+        impact=impact.to_stored(),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,
@@ -129,19 +125,36 @@ def _refuse_second_open(session: Session, product: ProductRow) -> None:
         )
 
 
-def _downstream(session: Session, product: ProductRow) -> list[Downstream]:
-    rows = session.scalars(
-        select(ProductRow).where(ProductRow.defining_sql.is_not(None), ProductRow.id != product.id)
-    ).all()
-    return [
-        Downstream(
-            r.name,
-            r.defining_sql or "",
-            r.dialect,
-            tuple(m.principal.email for m in r.members if m.role == "owner"),
+def _impact(
+    session: Session, row: ProductRow, changes: ChangeSet, old: Schema, lineage: LineageIndex | None
+) -> Impact:
+    """Who the changes reach: the subscribers join the lineage graph's readers for one answer."""
+    if lineage is None:
+        lineage = LineageIndex()
+        lineage.refresh(session)
+    subscribers = [
+        Subscriber(
+            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
         )
-        for r in rows
+        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, row.id)
     ]
+    return lineage.impact(
+        changes,
+        old,
+        product=row.name,
+        subscribers=subscribers,
+        fallback=_owners(row),
+        owners_of=lambda names: _owners_of(session, names),
+    )
+
+
+def _owners(product: ProductRow) -> tuple[str, ...]:
+    return tuple(sorted(m.principal.email for m in product.members if m.role == "owner"))
+
+
+def _owners_of(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
+    rows = session.scalars(select(ProductRow).where(ProductRow.name.in_(names))).all()
+    return {r.name: _owners(r) for r in rows}
 
 
 def _locked(session: Session, cr_id: int) -> tuple[ChangeRequestRow, ProductRow]:
@@ -309,12 +322,9 @@ def view(
 
 
 def _only_self(cr: ChangeRequest, email: str) -> ChangeRequest:
-    """The change request without other consumers' addresses (downstream products stay)."""
-    impact = dict(cr.impact)
-    impact["subscriptions"] = [
-        s for s in impact.get("subscriptions", []) if s.get("consumer") == email
-    ]
-    impact["consumers"] = [c for c in impact.get("consumers", []) if c == email]
+    """The change request without other subscribers (products, views and jobs stay)."""
+    readers = tuple(r for r in cr.impact.readers if r.subscription is None or email in r.emails)
+    impact = Impact.model_construct(readers=readers, warnings=cr.impact.warnings)
 
     def public(who: str) -> bool:
         return who == email or who.startswith("product:")

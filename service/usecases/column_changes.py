@@ -15,14 +15,19 @@ from service.diff.old_names import old_named
 
 def column_changes(changes: ChangeSet) -> list[ColumnChange]:
     """Each change as lineage `ColumnChange`s, named as the OLD schema spells them."""
+    return [change for _, change in origins(changes)]
+
+
+def origins(changes: ChangeSet) -> list[tuple[int, ColumnChange]]:
+    """(position of the change in CHANGES, lineage `ColumnChange`) for each, OLD-named."""
     found = []
-    for named in old_named(changes):
+    for position, named in enumerate(old_named(changes)):
         kind, breaking = named.change.kind.value, named.breaking
         if not named.columns:
-            found.append(ColumnChange(named.table, None, kind, breaking=breaking))
+            found.append((position, ColumnChange(named.table, None, kind, breaking=breaking)))
         for column in named.columns:
-            found.append(ColumnChange(named.table, column, kind, breaking=breaking))
+            found.append((position, ColumnChange(named.table, column, kind, breaking=breaking)))
     return found
 
 
-__all__ = ["column_changes"]
+__all__ = ["column_changes", "origins"]

@@ -1,152 +1,215 @@
-"""Who a change set reaches: subscriptions (by the columns they read) and downstream products."""
+"""Who a change set reaches: every reader in the lineage graph, and who is told of each.
+
+Every reader of a product is a node of one lineage graph (a subscription, a downstream
+product's SQL, a view, a dbt model or exposure, an OpenLineage job). Lineage is asked once
+which of them the changes reach (named as the OLD schema names them, through
+`column_changes.origins`), and each reader says who is to be told: the subscriber, the
+downstream product's owners, the exposure's or the job's declared owner, else the changed
+product's owners with a warning. `trace` asks lineage, `reach` makes the typed answer; the
+CLI's `--downstream`, the API's change requests and the notices all read this one answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+from lineage import Affected, LineageGraph
+from lineage import Impact as LineageImpact
+from lineage import impact as lineage_impact
 from service.diff.model import ChangeSet
-from service.diff.old_names import OldNamed, old_named
-from service.errors import StewardError
-from service.schema.model import Schema
-from service.usecases.reads import columns_read, qualified_columns
+from service.diff.old_names import BREAKING_FOR_READERS
+from service.impact import Contact, ContactRole, Impact, ReadBy, Reader
+from service.usecases.column_changes import origins
+
+SUBSCRIPTION = "subscription"
 
 
 @dataclass(frozen=True, slots=True)
-class Reader:
-    """Someone reading a product: a subscription, or a downstream product's defining SQL."""
+class Subscriber:
+    """A subscription as a reader: its id, the consumer, the columns it reads (None: all)."""
 
-    key: str  # "subscription:<id>" or "product:<name>"
+    id: int
     email: str
-    columns: frozenset[str] | None  # None: every column
+    columns: frozenset[str] | None
     all_changes: bool = False
+    by: ReadBy = "columns"
+
+    @property
+    def node(self) -> str:
+        """Its object name in the lineage graph."""
+        return subscription_node(self.id)
 
 
 @dataclass(frozen=True, slots=True)
-class Downstream:
-    """A product defined by SQL, with its owners (who answer for it)."""
+class Owned:
+    """A product whose tables are in the graph, with its owners."""
 
     name: str
-    sql: str
-    dialect: str
     owners: tuple[str, ...]
 
 
-def touched(named: OldNamed, columns: frozenset[str], tables: frozenset[str]) -> list[str]:
-    """The read columns one change reaches, by the OLD names readers use.
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """What the service knows of readers that lineage does not: subscribers, products' owners.
 
-    A change that concerns no column (a table rename, a table comment) reaches every read
-    column of its table; one that names columns reaches only those.
+    `fallback` are the changed product's owners, told of readers with no contact of their own.
     """
-    if named.columns:
-        keys = (f"{named.table}.{c}" for c in named.columns)
-        return sorted(k for k in keys if k in columns)
-    if named.table in tables:
-        prefix = f"{named.table}."
-        return sorted(c for c in columns if c.startswith(prefix))
-    return []
+
+    subscribers: Mapping[str, Subscriber] = field(default_factory=dict)
+    products: Mapping[str, Owned] = field(default_factory=dict)
+    fallback: tuple[str, ...] = ()
+    product: str | None = None
 
 
-def reached(
-    changes: ChangeSet, columns: frozenset[str], *, all_changes: bool
-) -> tuple[list[str], list[str], bool]:
-    """(columns reached, change kinds, breaking?) for a reader of `columns` (OLD names)."""
-    tables = frozenset(c.rsplit(".", 1)[0] for c in columns)
-    hit_columns: set[str] = set()
-    kinds: list[str] = []
-    breaking = False
-    for named in old_named(changes):
-        relevant = all_changes or named.breaking
-        hits = touched(named, columns, tables)
-        if not relevant or (not hits and not all_changes):
+def subscription_node(subscription_id: int) -> str:
+    """The lineage object name of a subscription."""
+    return f"{SUBSCRIPTION}:{subscription_id}"
+
+
+def add_subscribers(
+    graph: LineageGraph, subscribers: Iterable[Subscriber], tables: list[str]
+) -> None:
+    """Each subscription as a reader node of the product's TABLES (names as the graph has them)."""
+    for sub in subscribers:
+        if sub.columns is None:
+            graph.add_object(sub.node, SUBSCRIPTION, [], star_tables=tables)
             continue
-        hit_columns.update(hits)
-        if named.change.kind.value not in kinds:
-            kinds.append(named.change.kind.value)
-        breaking = breaking or (bool(hits) and named.breaking)
-    return sorted(hit_columns), kinds, breaking
+        pairs = (name.rsplit(".", 1) for name in sub.columns if "." in name)
+        graph.add_object(sub.node, SUBSCRIPTION, [], uses={(t, c, "read") for t, c in pairs})
 
 
-def compute_impact(
+def trace(
+    graph: LineageGraph,
     changes: ChangeSet,
-    old: Schema,
-    subscriptions: Sequence[tuple[int, str, frozenset[str] | None, bool]],
-    downstream: Iterable[Downstream],
-    lineage: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The impact JSON: affected subscriptions (id, consumer, columns) and downstream products.
+    directory: Directory | None = None,
+    *,
+    include_compatible: bool = False,
+    all_warnings: bool = False,
+) -> tuple[LineageImpact, list[int]]:
+    """Lineage's answer for CHANGES (OLD-named), and the change position of each lineage change.
 
-    `subscriptions` are (id, consumer email, columns read or None for all, all_changes).
-    `consumers` lists who must acknowledge a breaking change before an early release.
+    Compatible changes are traced too when a subscriber asked for all changes.
     """
-    everything = frozenset(qualified_columns(old))
-    affected_subs: list[dict[str, Any]] = []
-    for sub_id, email, cols, all_changes in subscriptions:
-        hit, kinds, breaking = reached(changes, cols or everything, all_changes=all_changes)
-        if kinds:
-            affected_subs.append(
-                {
-                    "subscription": sub_id,
-                    "consumer": email,
-                    "columns": hit,
-                    "changes": kinds,
-                    "breaking": breaking,
-                }
-            )
-    products: list[dict[str, Any]] = []
-    downstream = list(downstream)
-    for product in downstream:
-        try:
-            cols = frozenset(columns_read(product.sql, product.dialect, [old]))
-        except StewardError:
-            continue  # a defining SQL that no longer parses reaches nobody we can name
-        hit, kinds, breaking = reached(changes, cols, all_changes=False)
-        if hit:
-            products.append(
-                {
-                    "product": product.name,
-                    "owners": list(product.owners),
-                    "columns": hit,
-                    "changes": kinds,
-                    "breaking": breaking,
-                }
-            )
-    products += _through_lineage(lineage, products, downstream)
-    consumers = sorted({s["consumer"] for s in affected_subs if s["breaking"]})
-    return {
-        "subscriptions": affected_subs,
-        "downstream_products": products,
-        "consumers": consumers,
-        "products_to_acknowledge": sorted(p["product"] for p in products if p["breaking"]),
-        "lineage": lineage,
-    }
+    pairs = origins(changes)
+    subscribers = directory.subscribers.values() if directory else ()
+    wanted = include_compatible or any(s.all_changes for s in subscribers)
+    found = lineage_impact(
+        graph, [c for _, c in pairs], include_compatible=wanted, all_warnings=all_warnings
+    )
+    return found, [p for p, _ in pairs]
 
 
-def _through_lineage(
-    lineage: dict[str, Any] | None, found: list[dict[str, Any]], downstream: list[Downstream]
-) -> list[dict[str, Any]]:
-    """Products the lineage graph reaches that direct reading did not (e.g. two hops away)."""
-    if not lineage:
-        return []
-    owners = {d.name: list(d.owners) for d in downstream}
-    known = {p["product"] for p in found}
-    extra: dict[str, dict[str, Any]] = {}
-    for item in lineage.get("affected", []):
-        name = item.get("product")
-        if not name or name in known:
+def reach(
+    found: LineageImpact,
+    positions: list[int],
+    changes: ChangeSet,
+    directory: Directory | None = None,
+    *,
+    include_compatible: bool = False,
+) -> Impact:
+    """The typed impact of lineage's answer FOUND (POSITIONS: the change of each lineage change)."""
+    directory = directory or Directory()
+    readers: dict[str, Reader] = {}
+    warnings = [str(w) for w in found.warnings]
+    for item in found.affected:
+        reader = _reader(item, positions, include_compatible, changes, directory)
+        if reader is None:
             continue
-        entry = extra.setdefault(
-            name,
-            {
-                "product": name,
-                "owners": owners.get(name, []),
-                "columns": [],
-                "changes": [],
-                "breaking": True,
-                "via": item.get("path", []),
-            },
+        if reader.warning:
+            warnings.append(reader.warning)
+        readers[reader.name] = _merged(readers.get(reader.name), reader)
+    return Impact(readers=tuple(readers.values()), warnings=tuple(dict.fromkeys(warnings)))
+
+
+def _reader(
+    item: Affected,
+    positions: list[int],
+    include_compatible: bool,
+    changes: ChangeSet,
+    directory: Directory,
+) -> Reader | None:
+    """One affected object as a reader with its contacts, or None when only compatible changes
+    reach it. Without a contact of its own, the changed product's owners are told (warned)."""
+    sub = directory.subscribers.get(item.name)
+    if sub is None and item.kind == SUBSCRIPTION:
+        return None  # another product's subscription, reached through that product
+    reached = sorted({positions[i] for i in item.changes})
+    if not (include_compatible or (sub is not None and sub.all_changes)):
+        reached = [p for p in reached if changes.changes[p].verdict in BREAKING_FOR_READERS]
+    if not reached:
+        return None
+    kinds = tuple(dict.fromkeys(changes.changes[p].kind.value for p in reached))
+    reads = tuple(
+        dict.fromkeys(f"{r.table}.{r.column}" if r.column else r.table for r in item.reads)
+    )
+    fields: dict[str, object] = {
+        "kind": item.kind,
+        "name": item.name,
+        "job": item.job,
+        "reads": reads,
+        "changes": tuple(reached),
+        "kinds": kinds,
+        "breaking": any(changes.changes[p].verdict in BREAKING_FOR_READERS for p in reached),
+        "stops_working": item.stops_working,
+        "depth": item.depth,
+        "path": item.path,
+    }
+    owned = directory.products.get(item.name)
+    if sub is not None:
+        contacts: tuple[Contact, ...] = (Contact(email=sub.email, role="subscriber"),)
+        fields |= {"kind": SUBSCRIPTION, "subscription": sub.id, "by": sub.by}
+    elif owned is not None and owned.name != directory.product:
+        fields |= {"kind": "product", "name": owned.name, "product": owned.name}
+        mine = tuple(Contact(email=e, role="product owner") for e in owned.owners)
+        contacts = mine + _declared(item)
+    else:
+        if item.job:
+            fields |= {"kind": "job", "name": item.job}
+        contacts = _declared(item)
+    if not contacts:
+        contacts = tuple(
+            Contact(email=e, role="owner of the changed product") for e in directory.fallback
         )
-        reads = {f"{r['table']}.{r['column']}" for r in item.get("reads", []) if r.get("column")}
-        entry["columns"] = sorted(set(entry["columns"]) | reads)
-    return list(extra.values())
+        warning = f"{fields['kind']} {fields['name']} has no known contact"
+        fields["warning"] = warning + (": the product's owners are told" if contacts else "")
+    # Every field is built here from typed values: constructed, not validated (thousands).
+    return Reader.model_construct(None, **fields, contacts=contacts)
+
+
+def _declared(item: Affected) -> tuple[Contact, ...]:
+    """The contacts the object's lineage source declares (exposure owner, job owner) by email."""
+    roles: dict[str, ContactRole] = {"job owner": "job owner", "exposure owner": "exposure owner"}
+    return tuple(
+        Contact(email=c.email, role=roles.get(c.role, "exposure owner"))
+        for c in item.contacts
+        if c.email
+    )
+
+
+def _merged(before: Reader | None, reader: Reader) -> Reader:
+    """Two affected objects that are one reader (a job writing two datasets) as one."""
+    if before is None:
+        return reader
+    nearer = before if before.depth <= reader.depth else reader
+    return nearer.model_copy(
+        update={
+            "reads": tuple(dict.fromkeys(before.reads + reader.reads)),
+            "changes": tuple(sorted(set(before.changes) | set(reader.changes))),
+            "kinds": tuple(dict.fromkeys(before.kinds + reader.kinds)),
+            "breaking": before.breaking or reader.breaking,
+            "stops_working": before.stops_working or reader.stops_working,
+            "contacts": tuple(dict.fromkeys(before.contacts + reader.contacts)),
+        }
+    )
+
+
+__all__ = [
+    "Directory",
+    "Owned",
+    "Subscriber",
+    "add_subscribers",
+    "reach",
+    "subscription_node",
+    "trace",
+]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,16 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lineage import LineageGraph, LineageInputError
-from lineage import impact as lineage_impact
 from service.diff.model import ChangeSet
 from service.domain import Principal
 from service.errors import InvalidInput, StewardError
+from service.impact import Impact
 from service.schema import resolve_dialect
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import LineageSourceRow, ProductRow
-from service.usecases.column_changes import column_changes
 from service.usecases.common import Inline, Limits, Runner, actor_row, stored_schema
+from service.usecases.impact import Directory, Owned, Subscriber, add_subscribers, reach, trace
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
 
@@ -107,9 +109,9 @@ class LineageIndex:
         self._last_source = 0
         self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
         self._product_tables: dict[str, str] = {}  # table name -> product name
+        #: Subscription reader nodes in the graph: product -> node -> what it was added with.
+        self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
         self._lock = threading.Lock()
-
-    available = True
 
     def refresh(self, session: Session) -> None:
         """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
@@ -152,15 +154,58 @@ class LineageIndex:
         except (StewardError, LineageInputError, ValueError, KeyError, TypeError) as exc:
             log.warning("lineage input %s %s skipped: %s", kind, name, exc)
 
-    def impact(self, changes: ChangeSet, old: Schema, product: str) -> dict[str, Any] | None:
-        """What the breaking changes reach through lineage: affected objects, nearest first.
+    def impact(
+        self,
+        changes: ChangeSet,
+        old: Schema,
+        *,
+        product: str,
+        subscribers: Sequence[Subscriber] = (),
+        fallback: tuple[str, ...] = (),
+        owners_of: Callable[[list[str]], Mapping[str, tuple[str, ...]]] = lambda names: {},
+    ) -> Impact:
+        """Every reader the changes to PRODUCT (whose current schema is OLD) reach, and who is told.
 
-        Each affected object that is another product's table names that `product`.
+        The subscribers are reader nodes of the graph (kept between answers, brought in line
+        with SUBSCRIBERS, the store's list, each time); `owners_of` gives the
+        owners of the downstream products reached; FALLBACK (the product's owners) are told
+        of readers with no contact of their own.
         """
         with self._lock:
-            result = lineage_impact(self._graph, column_changes(changes))
-        data: dict[str, Any] = result.to_json()
-        for item in data["affected"]:
-            owner = self._product_tables.get(item["name"])
-            item["product"] = owner if owner != product else None
-        return data
+            graph = self._graph
+            tables = [t.name for t in old.tables]
+            for table in old.tables:
+                if table.name not in graph.graph:
+                    graph.add_table(table.name, {c.name: str(c.type) for c in table.columns})
+            self._sync(product, subscribers, tables)
+            directory = Directory(
+                subscribers={s.node: s for s in subscribers}, fallback=fallback, product=product
+            )
+            found, positions = trace(graph, changes, directory)
+            reached = {self._product_tables.get(a.name) for a in found.affected}
+            names = sorted(n for n in reached if n is not None and n != product)
+            owners = owners_of(names) if names else {}
+            directory = replace(
+                directory,
+                products={
+                    table: Owned(name, tuple(owners.get(name, ())))
+                    for table, name in self._product_tables.items()
+                    if name in names
+                },
+            )
+            return reach(found, positions, changes, directory)
+
+    def _sync(self, product: str, subscribers: Sequence[Subscriber], tables: list[str]) -> None:
+        """The product's subscriptions as reader nodes: new or changed ones (re)added, gone ones
+        removed; the others stay from the last answer (a product may have thousands)."""
+        known = self._subscribers.setdefault(product, {})
+        wanted = {s.node: s for s in subscribers}
+        for node in [n for n in known if n not in wanted]:
+            self._graph.remove_object(node)
+            del known[node]
+        shape = tuple(tables)
+        changed = [s for s in subscribers if known.get(s.node) != (s.columns, shape)]
+        for sub in changed:
+            self._graph.remove_object(sub.node)
+            known[sub.node] = (sub.columns, shape)
+        add_subscribers(self._graph, changed, tables)

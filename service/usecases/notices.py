@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from service.domain import (
     parse_duration,
 )
 from service.errors import Conflict, InvalidTransition, NotAuthorized
+from service.impact import Impact
 from service.store import queries as q
 from service.store.tables import (
     AcknowledgementRow,
@@ -38,16 +38,31 @@ EMAIL = "email"
 WEBHOOK = "webhook"
 
 
+def impact_of_row(cr: ChangeRequestRow) -> Impact:
+    """The change request's stored impact, read back as its type (once per loaded row)."""
+    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
+    stored = cr.impact or {}
+    info = inspect(cr).info
+    cached = info.get("impact")
+    if isinstance(cached, tuple) and cached[0] is stored:
+        found: Impact = cached[1]
+        return found
+    impact = Impact.model_validate(stored)
+    info["impact"] = (stored, impact)
+    return impact
+
+
 def _recipients(
     session: Session, cr: ChangeRequestRow, *, breaking_only: bool
 ) -> list[tuple[int | None, str, str]]:
-    """(principal id, channel, address) of everyone the impact names, without duplicates."""
-    impact: dict[str, Any] = cr.impact
-    wanted = [
-        s["subscription"]
-        for s in impact.get("subscriptions", [])
-        if s.get("breaking") or not breaking_only
-    ]
+    """(principal id, channel, address) of every contact of every reader reached, once each.
+
+    A subscriber is told on its subscription's channels; every other reader's contacts (a
+    downstream product's owners, an exposure's or a job's owner, else the product's owners)
+    by email.
+    """
+    readers = [r for r in impact_of_row(cr).readers if r.breaking or not breaking_only]
+    wanted = [r.subscription for r in readers if r.subscription is not None]
     found: dict[tuple[str, str], int | None] = {}
     if wanted:
         subs = session.execute(
@@ -61,12 +76,10 @@ def _recipients(
                     found.setdefault((EMAIL, email), consumer_id)
                 else:
                     found.setdefault((WEBHOOK, channel), consumer_id)
-    for product in impact.get("downstream_products", []):
-        if breaking_only and not product.get("breaking"):
-            continue
-        for owner in product.get("owners", []):
-            row = q.principal_by_email(session, owner)
-            found.setdefault((EMAIL, owner), row.id if row else None)
+    for email in sorted({e for r in readers if r.subscription is None for e in r.emails}):
+        if (EMAIL, email) not in found:
+            row = q.principal_by_email(session, email)
+            found[(EMAIL, email)] = row.id if row else None
     return [(pid, channel, address) for (channel, address), pid in sorted(found.items())]
 
 
@@ -123,11 +136,11 @@ def acknowledgement_status(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(who acknowledged, who still must): consumer emails and downstream product names."""
     acked = tuple(sorted(a.consumer.email for a in q.acknowledgement_rows(session, cr.id)))
-    impact: dict[str, Any] = cr.impact
-    awaiting = [e for e in impact.get("consumers", []) if e not in acked]
-    for product in impact.get("downstream_products", []):
-        if product.get("breaking") and not set(product.get("owners", [])) & set(acked):
-            awaiting.append(f"product:{product['product']}")
+    impact = impact_of_row(cr)
+    awaiting = [e for e in impact.consumers if e not in acked]
+    for product in impact.downstream_products:
+        if product.breaking and not set(product.owners) & set(acked):
+            awaiting.append(f"product:{product.product}")
     return acked, tuple(awaiting)
 
 
@@ -159,7 +172,7 @@ def acknowledge_as(
             SubscriptionRow.product_id == product.id, SubscriptionRow.consumer_id == me.id
         )
     ).first()
-    owners = {o for p in cr.impact.get("downstream_products", []) for o in p.get("owners", [])}
+    owners = {o for p in impact_of_row(cr).downstream_products for o in p.owners}
     if subscribed is None and me.email not in owners:
         raise NotAuthorized(
             "only a subscriber of the product or an owner of a downstream product may acknowledge"

@@ -81,4 +81,4 @@ def test_lineage_stored_before_a_restart_is_used_after_it(tmp_path: Path) -> Non
         assert org.post("admin", "/lineage/sql", view).status_code == 201
     with TestClient(create_app(settings)) as client:
         cr = Org(client, tokens).propose(ORDERS_BREAKING).json()
-    assert "fin.v" in {a["name"] for a in cr["impact"]["lineage"]["affected"]}
+    assert "fin.v" in {r["name"] for r in cr["impact"]["readers"]}

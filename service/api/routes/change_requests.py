@@ -38,7 +38,7 @@ def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -
             summary=body.summary,
             limits=ctx.limits,
             now=ctx.clock(),
-            lineage_impact=ctx.lineage.impact if ctx.lineage.available else None,
+            lineage=ctx.lineage,
             runner=ctx.worker,
         )
     return _out(cr)

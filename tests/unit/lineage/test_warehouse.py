@@ -173,6 +173,8 @@ def test_the_impact_renders_as_json_text_and_markdown(postgres: LineageGraph) ->
             "depth": 1,
             "path": ["shop.customers", "analytics.order_totals"],
             "stops_working": False,
+            "job": None,
+            "contacts": [],
         },
         {
             "name": "reporting.country_report",
@@ -182,6 +184,8 @@ def test_the_impact_renders_as_json_text_and_markdown(postgres: LineageGraph) ->
             "depth": 2,
             "path": ["shop.customers", "analytics.order_totals", "reporting.country_report"],
             "stops_working": False,
+            "job": None,
+            "contacts": [],
         },
     ]
     assert "reporting.country_report (view, depth 2" in found.to_text()
