@@ -243,7 +243,9 @@ class ChangeRequest:
     state: State
     summary: str
     bump: str
+    #: Some change breaks readers; `unknown`: some change cannot be decided (as `POST /diff`).
     breaking: bool
+    unknown: bool
     base_version: str
     target_version: str
     changes: list[dict[str, Any]]

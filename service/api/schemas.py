@@ -214,6 +214,7 @@ class ChangeRequestOut(Out):
     summary: str
     bump: str
     breaking: bool
+    unknown: bool
     base_version: str
     target_version: str
     changes: list[dict[str, Any]]

@@ -10,7 +10,7 @@ import click
 
 from lineage import LineageInputError
 from service.cli.impact import downstream_impact
-from service.diff import LEVELS, PERSPECTIVES, diff_schemas, is_blocking
+from service.diff import LEVELS, PERSPECTIVES, decide, diff_schemas
 from service.diff.hints import resolve_renames
 from service.diff.report import render_json, render_markdown, render_text, report
 from service.errors import SchemaParseError, StewardError
@@ -150,8 +150,9 @@ def diff(
     \b
     Exit status: 0 nothing breaking; 1 a breaking change (or an unknown one,
     unless --allow-unknown) from the chosen --perspective; 2 bad input or usage.
-    `--format json` prints one object {"bump", "breaking", "changes": [...]};
-    bump and breaking follow --perspective.
+    `--format json` prints one object {"bump", "breaking", "unknown",
+    "changes": [...]}; bump, breaking (some change breaks) and unknown (some
+    change cannot be decided) follow --perspective.
 
     \b
     --downstream PATH reads what is built on OLD (views' SQL, a dbt manifest,
@@ -194,7 +195,8 @@ def diff(
         section = f"\n\n{found.to_text()}{told}" if found is not None else ""
         text = render_text(data, perspective=perspective, color=_use_color())
         click.echo(text + section, color=_use_color())
-    sys.exit(EXIT_BREAKING if is_blocking(changes, perspective, allow_unknown) else EXIT_OK)
+    blocked = decide(changes, perspective).blocks(allow_unknown)
+    sys.exit(EXIT_BREAKING if blocked else EXIT_OK)
 
 
 def _told(readers: Impact) -> str:

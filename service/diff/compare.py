@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.diff.engine import diff_schemas
+from service.diff.hints import resolve_rename_map
 from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.schema import parse_schema
@@ -48,7 +49,8 @@ def compare(
         source="new" if isinstance(old, str) else "schema",
         max_bytes=max_bytes,
     )
-    return Comparison(before, after, diff_schemas(before, after, renames=renames or {}))
+    hints = resolve_rename_map(renames, before)  # as the CLI's --rename, per dialect
+    return Comparison(before, after, diff_schemas(before, after, renames=hints))
 
 
 def compare_report(

@@ -13,14 +13,22 @@ from service.diff.model import Change, ChangeKind, ChangeSet, Verdict
 from service.diff.policy import LEVELS, bump_for
 from service.diff.rules import (
     ADDED_REQUIRED_COLUMN,
+    DEPRECATED_COLUMN_REMOVED,
+    DEPRECATED_TABLE_REMOVED,
     RULES,
     SHIFT_KIND,
     STRICT_BREAKING,
     UNKNOWN_TYPE_CHANGE,
     Rule,
-    Shift,
-    compare_types,
 )
+from service.diff.terms import (
+    Found,
+    allowed_value_changes,
+    enum_value_changes,
+    quality_changes,
+    sla_changes,
+)
+from service.diff.widening import Shift, compare_types
 from service.errors import InvalidInput
 from service.schema.model import Column, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import sqlglot_dialect
@@ -72,7 +80,8 @@ def diff_schemas(
     keyed = list(differ.schemas(old, new))
     keyed.sort(key=lambda k: k.key)
     changes = tuple(k.change for k in keyed)
-    return ChangeSet(changes, bump_for(changes, "reader"))
+    warnings = tuple(f"old: {w}" for w in old.warnings) + tuple(f"new: {w}" for w in new.warnings)
+    return ChangeSet(changes, bump_for(changes, "reader"), warnings)
 
 
 def split_renames(
@@ -214,7 +223,8 @@ class _Differ:
                 if target != name:
                     yield self.emit(K.TABLE_RENAMED, target, None, name, target)
             else:
-                yield self.emit(K.TABLE_REMOVED, name)
+                rule = DEPRECATED_TABLE_REMOVED if old_tables[name].deprecated else None
+                yield self.emit(K.TABLE_REMOVED, name, rule=rule)
         targets = set(matched.values())
         for name in new_tables:
             if name not in targets:
@@ -236,7 +246,10 @@ class _Differ:
             target = new_cols.get(to_new[col.name])
             if target is None:
                 before = str(col.type)
-                yield self.emit(K.COLUMN_REMOVED, name, col.name, before, None, position=i)
+                rule = DEPRECATED_COLUMN_REMOVED if col.deprecated else None
+                yield self.emit(
+                    K.COLUMN_REMOVED, name, col.name, before, None, position=i, rule=rule
+                )
                 continue
             if target.name != col.name:
                 yield self.emit(
@@ -293,22 +306,21 @@ class _Differ:
             yield self.emit(
                 K.COLUMN_COMMENT_CHANGED, table, col, old.comment, new.comment, position=pos
             )
+        found = allowed_value_changes(col, old.enum, new.enum)
+        if new.deprecated and not old.deprecated:
+            found.append(Found(K.COLUMN_DEPRECATED, None, "deprecated"))
+        found += quality_changes(f"column {col} of {table}", old.quality, new.quality)
+        for f in found:
+            yield self.emit(f.kind, table, col, f.before, f.after, position=pos, detail=f.detail)
 
     def column_type(self, table: str, old: Column, new: Column) -> Iterator[_Keyed]:
         """The type change of one column, and enum members added or removed."""
         pos, col = self.index[new.name], new.name
         if old.type.family is TypeFamily.ENUM and new.type.family is TypeFamily.ENUM:
-            removed = [v for v in old.type.values if v not in new.type.values]
-            added = [v for v in new.type.values if v not in old.type.values]
-            if removed:
-                yield self.emit(
-                    K.ENUM_VALUES_REMOVED, table, col, ", ".join(removed), None, position=pos
-                )
-            if added:
-                yield self.emit(
-                    K.ENUM_VALUES_ADDED, table, col, None, ", ".join(added), position=pos
-                )
-            if removed or added:
+            members = enum_value_changes(old.type.values, new.type.values)
+            for f in members:
+                yield self.emit(f.kind, table, col, f.before, f.after, position=pos)
+            if members:
                 return
         result = compare_types(old.type, new.type, self.dialect)
         if result.shift is Shift.SAME:
@@ -398,6 +410,17 @@ class _Differ:
             yield self.emit(K.FOREIGN_KEY_ADDED, table, None, None, _fk(fk), columns=fk.columns)
         if old.comment != new.comment:
             yield self.emit(K.TABLE_COMMENT_CHANGED, table, None, old.comment, new.comment)
+        found = (
+            [Found(K.TABLE_DEPRECATED, None, "deprecated")]
+            if new.deprecated and not old.deprecated
+            else []
+        )
+        found += quality_changes(table, old.quality, new.quality)
+        found += sla_changes(old.slas, new.slas, to_new)
+        for f in found:
+            yield self.emit(
+                f.kind, table, None, f.before, f.after, detail=f.detail, columns=f.columns
+            )
         if cols(old.partition_by) != new.partition_by:
             yield self.emit(
                 K.PARTITIONING_CHANGED,
@@ -438,6 +461,9 @@ def _same_column(old: Column, new: Column, old_t: Table, new_t: Table) -> bool:
         and old.nullable == new.nullable
         and old.default == new.default
         and old.comment == new.comment
+        and old.enum == new.enum
+        and old.deprecated == new.deprecated
+        and old.quality == new.quality
         and (old.name in old_t.primary_key) == (new.name in new_t.primary_key)
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -57,3 +57,8 @@ def resolve_renames(hints: Iterable[str], old: Schema) -> dict[str, str]:
             raise InvalidInput(f"rename {hint!r}: a column's new name takes no table prefix")
         resolved[f"{table}.{column}"] = column_fold(*new_parts[0])
     return resolved
+
+
+def resolve_rename_map(renames: Mapping[str, str] | None, old: Schema) -> dict[str, str]:
+    """The API's `{"OLD": "NEW"}` hints resolved exactly as the CLI's `--rename OLD=NEW`."""
+    return resolve_renames((f"{k}={v}" for k, v in (renames or {}).items()), old)

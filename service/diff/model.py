@@ -40,6 +40,19 @@ class ChangeKind(StrEnum):
     TABLE_COMMENT_CHANGED = "table_comment_changed"
     PARTITIONING_CHANGED = "partitioning_changed"
     CLUSTERING_CHANGED = "clustering_changed"
+    COLUMN_DEPRECATED = "column_deprecated"
+    TABLE_DEPRECATED = "table_deprecated"
+    QUALITY_RULE_ADDED = "quality_rule_added"
+    QUALITY_RULE_REMOVED = "quality_rule_removed"
+    QUALITY_RULE_TIGHTENED = "quality_rule_tightened"
+    QUALITY_RULE_RELAXED = "quality_rule_relaxed"
+    QUALITY_RULE_CHANGED = "quality_rule_changed"
+    QUALITY_RULE_NOTES_CHANGED = "quality_rule_notes_changed"
+    SLA_ADDED = "sla_added"
+    SLA_REMOVED = "sla_removed"
+    SLA_TIGHTENED = "sla_tightened"
+    SLA_RELAXED = "sla_relaxed"
+    SLA_CHANGED = "sla_changed"
 
 
 class Verdict(StrEnum):
@@ -95,16 +108,25 @@ class ChangeSet:
 
     changes: tuple[Change, ...]
     bump: Bump
+    #: What the schema readers read past, each prefixed `old:` or `new:` (never a verdict).
+    warnings: tuple[str, ...] = ()
 
     @property
     def breaking(self) -> bool:
         """True when any change breaks readers."""
         return any(c.verdict is Verdict.BREAKING for c in self.changes)
 
+    @property
+    def unknown(self) -> bool:
+        """True when some change cannot be decided for readers."""
+        return any(c.verdict is Verdict.UNKNOWN for c in self.changes)
+
     def to_json(self) -> dict[str, Any]:
         """The change set as `steward diff --format json` prints it."""
         return {
             "bump": self.bump.value,
             "breaking": self.breaking,
+            "unknown": self.unknown,
+            "warnings": list(self.warnings),
             "changes": [c.to_json() for c in self.changes],
         }

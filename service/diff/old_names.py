@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.diff.model import Change, ChangeKind, ChangeSet, Verdict
+from service.diff.policy import decide
 
 #: Reader verdicts that reach readers: breaking, and what cannot be decided.
 BREAKING_FOR_READERS = frozenset({Verdict.BREAKING, Verdict.UNKNOWN})
@@ -28,8 +29,8 @@ class OldNamed:
 
     @property
     def breaking(self) -> bool:
-        """The change breaks readers (or cannot be decided)."""
-        return self.change.verdict in BREAKING_FOR_READERS
+        """The change breaks readers (or cannot be decided): what blocks `steward diff`."""
+        return decide((self.change,)).blocks()
 
 
 def old_named(changes: ChangeSet) -> list[OldNamed]:

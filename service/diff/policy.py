@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from service.diff.model import Bump, Change, ChangeSet, Verdict
 from service.diff.rules import RULES
@@ -52,14 +53,49 @@ def bump_for(changes: Iterable[Change] | ChangeSet, perspective: str = "reader")
     return Bump.PATCH
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a change set means for one side: the one answer every door reports.
+
+    `breaking`: some change breaks that side. `unknown`: some change cannot be decided.
+    The exit code of `steward diff`, `POST /diff` and a change request all read this.
+    """
+
+    breaking: bool
+    unknown: bool
+
+    def blocks(self, allow_unknown: bool = False) -> bool:
+        """True when CI fails and a change request waits for notice: breaking, or unknown."""
+        return self.breaking or (self.unknown and not allow_unknown)
+
+
+def decide_verdicts(verdicts: Iterable[Verdict]) -> Decision:
+    """The decision over verdicts already taken from one side (a stored change request's)."""
+    seen = set(verdicts)
+    return Decision(breaking=Verdict.BREAKING in seen, unknown=Verdict.UNKNOWN in seen)
+
+
+def decide(changes: Iterable[Change] | ChangeSet, perspective: str = "reader") -> Decision:
+    """The one decision on a change set from a perspective (reader by default).
+
+    >>> from service.diff.model import ChangeKind
+    >>> c = Change(ChangeKind.COLUMN_TYPE_CHANGED, "t", "doc", "JSON", "JSONB",
+    ...            Verdict.UNKNOWN, Verdict.UNKNOWN, "r", ("doc",))
+    >>> d = decide([c])
+    >>> d.breaking, d.unknown, d.blocks(), d.blocks(allow_unknown=True)
+    (False, True, True, False)
+    """
+    items = changes.changes if isinstance(changes, ChangeSet) else changes
+    return decide_verdicts(verdict_for(c, perspective) for c in items)
+
+
 def is_breaking(changes: ChangeSet, perspective: str = "reader") -> bool:
     """True when some change is breaking from the chosen perspective (unknown does not count)."""
-    return any(verdict_for(c, perspective) is Verdict.BREAKING for c in changes.changes)
+    return decide(changes, perspective).breaking
 
 
 def is_blocking(
     changes: ChangeSet, perspective: str = "reader", allow_unknown: bool = False
 ) -> bool:
     """True when CI should fail: a breaking change, or an unknown one unless allowed."""
-    blocking = {Verdict.BREAKING} if allow_unknown else {Verdict.BREAKING, Verdict.UNKNOWN}
-    return any(verdict_for(c, perspective) in blocking for c in changes.changes)
+    return decide(changes, perspective).blocks(allow_unknown)

@@ -12,19 +12,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.diff.model import ChangeSet
-from service.diff.policy import bump_for, is_breaking
+from service.diff.policy import bump_for, decide
 
-_OWN_KEYS = ("bump", "breaking", "changes")
+_OWN_KEYS = ("bump", "breaking", "unknown", "warnings", "changes")
 _SEVERITY = {"breaking": 0, "unknown": 1, "needs_review": 2, "compatible": 3}
 _COLOURS = {"breaking": "31", "unknown": "33", "needs_review": "33", "compatible": "32"}
 _MARKS = {"breaking": "✗", "unknown": "?", "needs_review": "!", "compatible": "✓"}
 
 
 def report(changes: ChangeSet, perspective: str = "reader") -> dict[str, Any]:
-    """The JSON-ready report: bump and `breaking` from the chosen perspective, every change."""
+    """The JSON-ready report: bump, `breaking` and `unknown` from the chosen side, every change.
+
+    `breaking`: some change breaks that side; `unknown`: some change cannot be decided. A
+    door blocks (exit 1, a change request held for notice) when either is true.
+    """
+    decision = decide(changes, perspective)
     return {
         "bump": bump_for(changes, perspective).value,
-        "breaking": is_breaking(changes, perspective),
+        "breaking": decision.breaking,
+        "unknown": decision.unknown,
+        "warnings": list(changes.warnings),
         "changes": [c.to_json() for c in changes.changes],
     }
 
@@ -76,6 +83,7 @@ def render_text(
         return f"\x1b[{_COLOURS[verdict]}m{text}\x1b[0m" if color else text
 
     lines = [_summary(data, perspective)]
+    lines += [paint(f"warning: {w}", "unknown") for w in data.get("warnings") or ()]
     for table, items in _by_table(data, perspective).items():
         lines.append("")
         lines.append(f"{table}")
@@ -109,6 +117,9 @@ def render_markdown(
     kept and a line says how many more the JSON report holds.
     """
     lines = [f"### Schema changes: **{data['bump']}** bump", "", _summary(data, perspective), ""]
+    warnings = list(data.get("warnings") or ())
+    if warnings:
+        lines += [f"> warning: {w}" for w in warnings] + [""]
     changes = list(data["changes"])
     if len(changes) > max_rows:
         ranked = sorted(

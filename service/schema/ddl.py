@@ -122,6 +122,12 @@ class _Script:
     dialect: str
     source: str | None
     tables: dict[str, Table] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str, node: exp.Expression | None = None) -> None:
+        """Note something read past (`line N: ...`), to be reported beside the schema."""
+        where = self.error(message, node).line
+        self.warnings.append(f"line {where}: {message}" if where else message)
 
     def error(self, message: str, node: exp.Expression | None = None) -> SchemaParseError:
         """A SchemaParseError located at a node (its first identifier with a position)."""
@@ -209,7 +215,9 @@ def read_statements(
         raise SchemaParseError("no CREATE TABLE statement found", dialect=name, source=source)
     for comment in comments:
         _apply_comment(script.tables, comment, column_fold, table_fold)
-    return Schema(dialect=name, tables=tuple(script.tables.values()))
+    return Schema(
+        dialect=name, tables=tuple(script.tables.values()), warnings=tuple(script.warnings)
+    )
 
 
 def _parse(sql: str, dialect: str, source: str | None) -> list[exp.Expression]:
@@ -353,7 +361,7 @@ def _create(script: _Script, statement: exp.Create, types: TypeReader) -> None:
     if not isinstance(target, exp.Schema):
         what = "AS SELECT" if statement.expression is not None else "without a column list"
         raise script.error(f"CREATE TABLE {what} declares no columns to read", statement)
-    table = TableReader(script.dialect, types, script.error).read(statement)
+    table = TableReader(script.dialect, types, script.error, script.warn).read(statement)
     if table.name in script.tables and not statement.args.get("replace"):
         raise script.error(
             f"table {table.name} is created twice (only CREATE OR REPLACE may redefine it)",
@@ -373,7 +381,7 @@ def _alter(script: _Script, statement: exp.Alter, types: TypeReader) -> None:
     table = script.tables.get(name)
     if table is None:
         return  # a table this script does not declare: nothing to apply it to
-    reader = TableReader.resume(table, script.dialect, types, script.error)
+    reader = TableReader.resume(table, script.dialect, types, script.error, script.warn)
     script.tables[name] = reader.alter(statement)
 
 

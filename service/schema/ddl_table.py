@@ -21,12 +21,15 @@ from service.schema.names import (
 )
 
 ErrorAt = Callable[[str, exp.Expression | None], SchemaParseError]
+WarnAt = Callable[[str, exp.Expression | None], None]
 _T = exp.DataType.Type
 SERIALS = frozenset(id(t) for t in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL))
 UNTYPED = ColumnType(name="", family=TypeFamily.OTHER)
 
 
 _COLUMN_FIELDS = ("name", "type", "nullable", "default", "comment", "position")
+# Fields DDL never sets (contract terms), left at their defaults by the fast constructor.
+_CONTRACT_FIELDS = ("enum", "deprecated", "quality")
 
 
 def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
@@ -36,13 +39,14 @@ def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
     directly (which is what it does, through object.__setattr__); if the model grows a
     field, fall back to the constructor.
     """
-    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS:
+    if tuple(f.name for f in fields(Column)) != _COLUMN_FIELDS + _CONTRACT_FIELDS:
         return lambda name, ctype, nullable, position: Column(
             name, ctype, nullable, None, None, position
         )
     s_name, s_type, s_null, s_default, s_comment, s_pos = (
         getattr(Column, n).__set__ for n in _COLUMN_FIELDS
     )
+    s_enum, s_deprecated, s_quality = (getattr(Column, n).__set__ for n in _CONTRACT_FIELDS)
     new = object.__new__
 
     def plain(name: str, ctype: ColumnType, nullable: bool, position: int) -> Column:
@@ -53,6 +57,9 @@ def _make_plain_column() -> Callable[[str, ColumnType, bool, int], Column]:
         s_default(col, None)
         s_comment(col, None)
         s_pos(col, position)
+        s_enum(col, ())
+        s_deprecated(col, False)
+        s_quality(col, ())
         return col
 
     return plain
@@ -80,11 +87,14 @@ def comment_text(node: exp.Expression | None) -> str | None:
 class TableReader:
     """Builds one Table from a `CREATE TABLE ... (columns)` statement."""
 
-    def __init__(self, dialect: str, types: TypeReader, error: ErrorAt) -> None:
+    def __init__(
+        self, dialect: str, types: TypeReader, error: ErrorAt, warn: WarnAt | None = None
+    ) -> None:
         self.dialect = dialect
         self.fold, self.table_fold = folds(dialect)
         self.types = types
         self.error = error
+        self.warn = warn
         self._write: Callable[[exp.Expression], str] | None = None
         self.name = ""
         self.columns: dict[str, Column] = {}
@@ -129,9 +139,16 @@ class TableReader:
         )
 
     @classmethod
-    def resume(cls, table: Table, dialect: str, types: TypeReader, error: ErrorAt) -> TableReader:
+    def resume(
+        cls,
+        table: Table,
+        dialect: str,
+        types: TypeReader,
+        error: ErrorAt,
+        warn: WarnAt | None = None,
+    ) -> TableReader:
         """A reader holding an already read Table, to apply ALTER TABLE actions to."""
-        reader = cls(dialect, types, error)
+        reader = cls(dialect, types, error, warn)
         reader.name = table.name
         reader.columns = {c.name: c for c in table.columns}
         reader.primary_key = list(table.primary_key)
@@ -299,6 +316,7 @@ class TableReader:
         return current
 
     def _names(self, nodes: Iterable[exp.Expression], where: str) -> tuple[str, ...]:
+        """The columns a constraint names; one the table lacks is an error (see _known)."""
         names = []
         for node in nodes:
             target = node.this if isinstance(node, exp.Ordered) else node
@@ -307,6 +325,21 @@ class TableReader:
                 raise self.error(f"{where} of table {self.name} names unknown column {name}", node)
             names.append(name)
         return tuple(names)
+
+    def _known(self, nodes: Iterable[exp.Expression], where: str) -> tuple[str, ...] | None:
+        """A constraint's columns, or None when it names one the table lacks.
+
+        A dump may carry a constraint on a column dropped since (or a typo): with a `warn`
+        callback the constraint is skipped with a warning, as a diff tool reading dumps should.
+        """
+        if self.warn is None:
+            return self._names(nodes, where)
+        nodes = list(nodes)
+        try:
+            return self._names(nodes, where)
+        except SchemaParseError as e:
+            self.warn(f"{e.message}; the constraint is ignored", nodes[0] if nodes else None)
+            return None
 
     def _set_primary_key(self, names: list[str], node: exp.Expression) -> None:
         if self.primary_key and self.primary_key != names:
@@ -336,7 +369,9 @@ class TableReader:
                     part, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint
                 ):
                     # T-SQL: CONSTRAINT pk PRIMARY KEY CLUSTERED (a, b)
-                    cols = self._names(clustered[0].this, "the constraint")
+                    cols = self._known(clustered[0].this, "the constraint")
+                    if cols is None:
+                        continue
                     if isinstance(part, exp.PrimaryKeyColumnConstraint):
                         self._set_primary_key(list(cols), item)
                     else:
@@ -344,7 +379,9 @@ class TableReader:
                 else:
                     self._constraint(part, item)
         elif isinstance(item, exp.PrimaryKey):
-            self._set_primary_key(list(self._names(item.expressions, "PRIMARY KEY")), origin)
+            key = self._known(item.expressions, "PRIMARY KEY")
+            if key is not None:
+                self._set_primary_key(list(key), origin)
         elif isinstance(item, exp.UniqueColumnConstraint):
             target = item.this
             if isinstance(target, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
@@ -353,11 +390,14 @@ class TableReader:
                 members = target.expressions
             else:
                 members = [target]
-            self.uniques.add(self._names(members, "UNIQUE"))
+            unique = self._known(members, "UNIQUE")
+            if unique is not None:
+                self.uniques.add(unique)
         elif isinstance(item, exp.ForeignKey):
             reference = item.args.get("reference")
-            if isinstance(reference, exp.Reference):
-                self._foreign_key(self._names(item.expressions, "FOREIGN KEY"), reference)
+            columns = self._known(item.expressions, "FOREIGN KEY")
+            if isinstance(reference, exp.Reference) and columns is not None:
+                self._foreign_key(columns, reference)
         elif isinstance(item, exp.CheckColumnConstraint):
             self.checks.add(self._sql(item.this))
 

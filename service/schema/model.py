@@ -56,9 +56,76 @@ class ColumnType:
     args: tuple[ColumnType, ...] = ()
     fields: tuple[tuple[str, ColumnType], ...] = ()
     sql: str = field(default="", compare=False)
+    #: The ODCS `logicalType` when the type was read from it alone (no physicalType).
+    logical: str = ""
 
     def __str__(self) -> str:
         return self.sql or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One interval of allowed values: `lo`..`hi`, each end open or closed (inf: unbounded)."""
+
+    lo: float
+    hi: float
+    lo_closed: bool = True
+    hi_closed: bool = True
+
+    def within(self, other: Bound) -> bool:
+        """True when every value of this interval lies in `other`."""
+        lo_ok = other.lo < self.lo or (
+            other.lo == self.lo and (other.lo_closed or not self.lo_closed)
+        )
+        hi_ok = self.hi < other.hi or (
+            self.hi == other.hi and (other.hi_closed or not self.hi_closed)
+        )
+        return lo_ok and hi_ok
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRule:
+    """An ODCS `quality` rule, reduced to what can be compared between two versions.
+
+    `key` matches a rule across versions (its `id`, else its `name`, else what it checks).
+    `checks` is what the rule measures (type, metric, query, engine, unit, arguments) as
+    text; `allowed` the values its operator accepts (None: no numeric operator, then
+    `expected` holds the operator and value as text); `valid_values`/`invalid_values` its
+    metric arguments; `severity` and `notes` (description, dimension, schedule...) the rest.
+    """
+
+    key: str
+    label: str
+    checks: str
+    allowed: tuple[Bound, ...] | None = None
+    expected: str | None = None
+    valid_values: frozenset[str] | None = None
+    invalid_values: frozenset[str] | None = None
+    severity: str | None = None
+    notes: str = ""
+    #: How the rule is shown when not as its label and accepted values (options as written).
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    """An ODCS `slaProperties` entry as it applies to one table (and perhaps one column)."""
+
+    #: The ODCS SLA `property` (latency, retention, ...).
+    name: str
+    value: str
+    unit: str | None = None
+    column: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What matches an SLA across versions: its property and the column it is about."""
+        return (self.name.lower(), self.column)
+
+    def __str__(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.name} {self.value}{unit}{where}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +138,10 @@ class Column:
     default: str | None = None
     comment: str | None = None
     position: int = 0
+    #: ODCS `enum`: the values a contract allows (empty: no such constraint).
+    enum: tuple[str, ...] = ()
+    deprecated: bool = False
+    quality: tuple[QualityRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +166,9 @@ class Table:
     comment: str | None = None
     partition_by: tuple[str, ...] = ()
     cluster_by: tuple[str, ...] = ()
+    deprecated: bool = False
+    quality: tuple[QualityRule, ...] = ()
+    slas: tuple[ServiceLevel, ...] = ()
 
     def column(self, name: str) -> Column | None:
         """The column with this resolved name, or None."""
@@ -115,6 +189,8 @@ class Schema:
 
     dialect: str
     tables: tuple[Table, ...] = ()
+    #: What the reader read past (a constraint on a column the table lacks), `line N: ...`.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __iter__(self) -> Iterator[Table]:
         return iter(self.tables)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -28,6 +28,12 @@ from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
+from service.schema.odcs_terms import (
+    enum_values,
+    quality_rules,
+    service_levels,
+    value_constraints,
+)
 from service.schema.tokens import build_type
 
 SCHEMA_FILE = "odcs-json-schema-v3.2.0.json"
@@ -202,14 +208,31 @@ def parse_contract(
     name = _contract_dialect(data, dialect)
     reader = _ContractReader(name, reader_for(name, folds(name)[0]), source)
     tables: dict[str, Table] = {}
+    by_object: dict[str, str] = {}
     for obj in data.get("schema") or ():
         table = reader.table(obj)
         if table.name in tables:
             raise SchemaParseError(f"schema object {table.name} appears twice", source=source)
         tables[table.name] = table
+        for alias in (obj["name"], obj.get("physicalName")):
+            if alias:
+                by_object[str(alias)] = table.name
     if not tables:
         raise SchemaParseError("the contract declares no schema objects", source=source)
-    return Schema(dialect=name, tables=tuple(tables.values()))
+
+    def element(text: str) -> tuple[str, str | None] | None:
+        # An SLA `element` names a schema object, or an object and one of its properties.
+        if text in by_object:
+            return by_object[text], None
+        obj, _, prop = text.strip().rpartition(".")
+        table = tables.get(by_object.get(obj, ""))
+        column = reader.fold(prop, not PLAIN.fullmatch(prop)) if table else None
+        if table is None or table.column(column or "") is None:
+            return None
+        return table.name, column
+
+    slas = service_levels(data, list(tables), element)
+    return Schema(dialect=name, tables=tuple(replace(t, slas=slas[n]) for n, t in tables.items()))
 
 
 @dataclass
@@ -259,6 +282,9 @@ class _ContractReader:
                     nullable=not prop.get("required", False),
                     comment=prop.get("description"),
                     position=i,
+                    enum=enum_values(prop),
+                    deprecated=bool(prop.get("deprecated")),
+                    quality=value_constraints(prop) + quality_rules(prop.get("quality")),
                 )
             )
         fks.update(self._table_relationships(obj))
@@ -272,6 +298,8 @@ class _ContractReader:
             foreign_keys=frozenset(fks),
             comment=obj.get("description"),
             partition_by=tuple(p[2] for p in sorted(partitions, key=_position_order)),
+            deprecated=bool(obj.get("deprecated")),
+            quality=quality_rules(obj.get("quality")),
         )
 
     def _part(self, name: str, table: bool = False) -> str:
@@ -360,6 +388,7 @@ class _ContractReader:
             args=args,
             fields=fields,
             sql=str(physical or logical),
+            logical=str(logical),
         )
 
 
@@ -369,4 +398,4 @@ def _position_order(key: tuple[int, int, str]) -> tuple[int, int]:
 
 
 def _not_null(col: Column) -> Column:
-    return Column(col.name, col.type, False, col.default, col.comment, col.position)
+    return replace(col, nullable=False)

@@ -23,6 +23,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from lineage.statements import check_nesting
 from service.errors import SchemaParseError
+from service.schema.types import display_type
 
 TSQL_FAMILY = frozenset({"tsql", "fabric"})
 MYSQL_FAMILY = frozenset({"mysql", "singlestore", "doris", "starrocks"})
@@ -145,7 +146,7 @@ def type_sql(dt: exp.DataType, dialect: str, sqlglot_name: str) -> str:
     """A type written in the dialect; T-SQL's 32-bit FLOAT is written REAL (sqlglot: FLOAT)."""
     if dialect in TSQL_FAMILY and dt.this is exp.DataType.Type.FLOAT and not dt.expressions:
         return "REAL"
-    return dt.sql(sqlglot_name)
+    return display_type(dt.sql(sqlglot_name), dialect)
 
 
 _BACKSLASH_ESCAPES = frozenset({"mysql", "bigquery", "spark", "databricks", "hive", "clickhouse"})

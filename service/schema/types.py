@@ -8,6 +8,7 @@ characters long) and its defaults for omitted arguments.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -324,3 +325,41 @@ def rule_for(dialect: str, type_name: str) -> Rule:
 def float_bits(p: int) -> int:
     """Storage bits of FLOAT(p) in binary digits (1-24 single precision, 25-53 double)."""
     return 32 if p <= 24 else 64
+
+
+# How a dialect's own documentation and catalog spell a type that sqlglot writes generically:
+# Snowflake's DESCRIBE TABLE says NUMBER(10,2) and TIMESTAMP_NTZ, not DECIMAL(10, 2) and
+# TIMESTAMPNTZ; Postgres's format_type() says numeric. Every dialect reads its own spelling.
+DISPLAY_NAMES: Final[dict[str, dict[str, str]]] = {
+    "snowflake": {
+        "DECIMAL": "NUMBER",
+        "TIMESTAMPNTZ": "TIMESTAMP_NTZ",
+        "TIMESTAMPLTZ": "TIMESTAMP_LTZ",
+        "TIMESTAMPTZ": "TIMESTAMP_TZ",
+        "DOUBLE": "FLOAT",
+    },
+    "postgres": {"DECIMAL": "NUMERIC"},
+    "tsql": {"NUMERIC": "DECIMAL"},
+    "fabric": {"NUMERIC": "DECIMAL"},
+    "materialize": {"DECIMAL": "NUMERIC"},
+    "risingwave": {"DECIMAL": "NUMERIC"},
+}
+_DISPLAY_WORDS: Final[dict[str, re.Pattern[str]]] = {
+    dialect: re.compile(r"\b(" + "|".join(names) + r")\b")
+    for dialect, names in DISPLAY_NAMES.items()
+}
+# Numeric type arguments as vendors write them: NUMBER(10,2), DECIMAL(18,4).
+_ARG_SPACE: Final = re.compile(r"(?<=\d), (?=\d)")
+
+
+def display_type(text: str, dialect: str) -> str:
+    """sqlglot's spelling of a type rewritten as the dialect itself spells it.
+
+    >>> display_type("ARRAY<DECIMAL(10, 2)>", "snowflake"), display_type("TIMESTAMPNTZ", "snowflake")
+    ('ARRAY<NUMBER(10,2)>', 'TIMESTAMP_NTZ')
+    """
+    words = _DISPLAY_WORDS.get(dialect)
+    if words is not None:
+        names = DISPLAY_NAMES[dialect]
+        text = words.sub(lambda m: names[m[1]], text)
+    return _ARG_SPACE.sub(",", text)

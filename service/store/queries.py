@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.diff import Verdict, decide_verdicts
 from service.domain import (
     ChangeRequest,
     Principal,
@@ -279,13 +280,15 @@ def to_change_request(
     awaiting: tuple[str, ...],
 ) -> ChangeRequest:
     """The domain value of a change request row with its derived dates and acknowledgements."""
+    decision = decide_verdicts(Verdict(c["verdict"]) for c in row.changes)
     return ChangeRequest(
         id=row.id,
         product=row.product.name,
         state=State(row.state),
         summary=row.summary,
         bump=row.bump,
-        breaking=row.breaking,
+        breaking=decision.breaking,
+        unknown=decision.unknown,
         base_version=row.base_version,
         target_version=row.target_version,
         changes=list(row.changes),

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.diff import is_blocking
+from service.diff import decide
 from service.diff.compare import compare
 from service.diff.model import ChangeSet
 from service.diff.report import report
@@ -87,7 +87,8 @@ def propose(
         schema_json=new.to_json(),
         renames=renames or {},
         bump=bump,
-        breaking=is_blocking(changes),
+        # The row's flag: held for the notice period (some change breaks or is undecided).
+        breaking=decide(changes).blocks(),
         changes=data["changes"],
         impact=impact.to_stored(),
         base_version=current.version,

@@ -45,7 +45,7 @@ def test_a_version_is_shown_as_ddl_and_json(org: Org) -> None:
     body = org.get("consumer", "/products/sales.orders/versions/1.0.0").json()
     assert body["schema"]["tables"][0]["name"] == "shop.orders"
     assert body["ddl"].startswith("CREATE TABLE shop.orders")
-    assert "amount DECIMAL(10, 2) NOT NULL" in body["ddl"]
+    assert "amount NUMERIC(10,2) NOT NULL" in body["ddl"]
 
 
 def test_subscribing_with_sql_records_the_columns_the_query_reads(org: Org) -> None:
@@ -243,6 +243,20 @@ def test_post_diff_answers_like_the_cli_json(org: Org) -> None:
     data = response.json()
     assert (data["bump"], data["breaking"]) == ("major", True)
     assert [c["kind"] for c in data["changes"]] == ["column_removed"]
+    assert data["warnings"] == []
+
+
+def test_post_diff_warns_of_a_constraint_on_a_missing_column_and_goes_on(org: Org) -> None:
+    new = ORDERS_V1.replace("  note VARCHAR(100)\n", "  note VARCHAR(100),\n  UNIQUE (nope)\n")
+    body: dict[str, Any] = {"old": ORDERS_V1, "new": new, "dialect": "postgres"}
+    response = org.post("consumer", "/diff", body)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["changes"] == []
+    assert data["warnings"] == [
+        "new: line 6: UNIQUE of table shop.orders names unknown column nope; "
+        "the constraint is ignored"
+    ]
 
 
 def test_lineage_inputs_are_stored_for_admins(org: Org) -> None:

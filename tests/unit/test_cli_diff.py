@@ -71,7 +71,7 @@ def test_json_output_is_exactly_one_object_with_the_documented_shape(
     code, out, _ = run(files["old"], files["narrowed"], "--dialect", "postgres", "--format", "json")
     data = json.loads(out)
     assert code == 1
-    assert set(data) == {"bump", "breaking", "changes"}
+    assert set(data) == {"bump", "breaking", "unknown", "warnings", "changes"}
     (change,) = data["changes"]
     assert set(change) == {
         "kind", "table", "column", "columns", "before", "after", "verdict", "writer_verdict", "reason"
@@ -168,7 +168,13 @@ def test_odcs_contracts_are_read_from_yaml_files(fixtures_dir: Path) -> None:
     contract = fixtures_dir / "contracts" / "orders.odcs.yaml"
     code, out, _ = run(contract, contract, "--format", "json")
     assert code == 0
-    assert json.loads(out) == {"bump": "patch", "breaking": False, "changes": []}
+    assert json.loads(out) == {
+        "bump": "patch",
+        "breaking": False,
+        "unknown": False,
+        "warnings": [],
+        "changes": [],
+    }
 
 
 def test_the_installed_steward_script_gates_ci(files: dict[str, Path]) -> None:
@@ -215,3 +221,21 @@ def test_a_contract_compared_with_a_narrower_contract_breaks(
     assert (change["kind"], change["table"], change["column"]) == (
         "column_type_narrowed", "SALES.ORDERS", "STATUS"
     )  # fmt: skip
+
+
+def test_a_constraint_on_a_missing_column_is_a_warning_in_every_format(tmp_path: Path) -> None:
+    old = tmp_path / "old.sql"
+    new = tmp_path / "new.sql"
+    old.write_text("CREATE TABLE t (a INT, b INT);\n")
+    new.write_text("CREATE TABLE t (a INT, b INT,\n  UNIQUE (gone));\n")
+    code, out, _ = run(old, new, "--dialect", "postgres", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["changes"] == []
+    assert data["warnings"] == [
+        "new: line 2: UNIQUE of table t names unknown column gone; the constraint is ignored"
+    ]
+    _, text, _ = run(old, new, "--dialect", "postgres")
+    assert "warning: new: line 2: UNIQUE of table t names unknown column gone" in text
+    _, markdown, _ = run(old, new, "--dialect", "postgres", "--format", "markdown")
+    assert "> warning: new: line 2: UNIQUE" in markdown

@@ -44,8 +44,6 @@ BROKEN = [
      "tsql", "1:23", "two commas", "CREATE TABLE t (a INT,, b INT);"),
     ("no_type.sql", "CREATE TABLE t (a INT, b);\n",
      "duckdb", "1:24", "column b has no type", "CREATE TABLE t (a INT, b);"),
-    ("unknown_column.sql", "CREATE TABLE t (a INT, PRIMARY KEY (zz));\n",
-     "postgres", "1:38", "unknown column zz", "PRIMARY KEY (zz)"),
     ("raw_command.sql", "CREATE TABLE t (a INT);\n\nCREATE TABLE u (a INT) WITH FOO BAR;\n",
      "postgres", "3:1", "unsupported syntax", "CREATE TABLE u (a INT) WITH FOO BAR;"),
 ]  # fmt: skip

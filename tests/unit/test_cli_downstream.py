@@ -30,7 +30,7 @@ def impact_of(*args: object) -> tuple[int, dict[str, Any]]:
     code, out, err = run(*args, "--format", "json")
     assert err == ""
     document = json.loads(out)
-    assert set(document) == {"bump", "breaking", "changes", "impact"}
+    assert set(document) == {"bump", "breaking", "unknown", "warnings", "changes", "impact"}
     return code, document["impact"]
 
 
@@ -281,7 +281,7 @@ def test_without_downstream_the_json_has_no_impact() -> None:
         "json",
     )
     assert code == 1
-    assert set(json.loads(out)) == {"bump", "breaking", "changes"}
+    assert set(json.loads(out)) == {"bump", "breaking", "unknown", "warnings", "changes"}
 
 
 def test_a_missing_downstream_path_exits_2(tmp_path: Path) -> None:

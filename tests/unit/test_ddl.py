@@ -101,7 +101,6 @@ def test_primary_key_columns_are_not_null_and_inline_constraints_are_read():
         ("SELECT 1; INSERT INTO t VALUES (1)", "no CREATE TABLE statement found"),
         ("CREATE TABLE t (a INT, a TEXT)", "column a is declared twice"),
         ("CREATE TABLE t (a INT); CREATE TABLE t (b INT)", "table t is created twice"),
-        ("CREATE TABLE t (a INT, PRIMARY KEY (b))", "names unknown column b"),
         ("CREATE TABLE t (a INT) WITH SOMETHING WEIRD", "unsupported syntax"),
         ("CREATE TABLE t AS SELECT 1 AS a", "declares no columns"),
         ("CREATE TABLE t (a INT", "cannot parse SQL"),
@@ -194,8 +193,6 @@ def test_a_duplicate_column_error_points_at_the_second_declaration() -> None:
     ("sql", "message"),
     [
         ("CREATE TABLE t (a INT); CREATE TABLE IF NOT EXISTS t (a INT)", "created twice"),
-        ("CREATE TABLE t (a INT, UNIQUE (b))", "UNIQUE of table t names unknown column b"),
-        ("CREATE TABLE t (a INT, FOREIGN KEY (b) REFERENCES u (id))", "unknown column b"),
         ("CREATE TABLE t (a INT PRIMARY KEY, b INT, PRIMARY KEY (b))", "more than one PRIMARY KEY"),
         ("CREATE TABLE t LIKE u", "declares no columns"),
         ("FOOBAR baz", "not a SQL statement"),
@@ -429,3 +426,29 @@ def test_any_token_soup_either_reads_or_raises_a_schema_parse_error(
         assert e.dialect == dialect and e.message
     else:
         assert schema.tables
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "warning"),
+    [
+        ("CREATE TABLE t (a INT,\n PRIMARY KEY (b))", "postgres", "line 2: PRIMARY KEY of table t"),
+        ("CREATE TABLE t (a INT, UNIQUE (b))", "postgres", "line 1: UNIQUE of table t"),
+        ("CREATE TABLE t (a INT, FOREIGN KEY (b) REFERENCES u (id))", "postgres", "FOREIGN KEY"),
+        (
+            "CREATE TABLE t (a INT, CONSTRAINT pk PRIMARY KEY CLUSTERED (b))",
+            "tsql",
+            "the constraint of table t",
+        ),
+        ("CREATE TABLE t (a INT); ALTER TABLE t ADD UNIQUE (b)", "postgres", "UNIQUE"),
+    ],
+)
+def test_a_constraint_on_a_column_the_table_lacks_is_skipped_with_a_warning(
+    sql: str, dialect: str, warning: str
+) -> None:
+    schema = parse_ddl(sql, dialect)
+    (table,) = schema.tables
+    assert table.column_names == ("a",)
+    assert (table.primary_key, table.uniques, table.foreign_keys) == ((), frozenset(), frozenset())
+    (found,) = schema.warnings
+    assert found.startswith(warning) or warning in found
+    assert "names unknown column b; the constraint is ignored" in found

@@ -274,3 +274,36 @@ def test_nested_and_parameterised_types_never_share_a_cached_reading(
     first, second, again = type_of(dialect, a), type_of(dialect, b), type_of(dialect, a)
     assert first != second
     assert first == again
+
+
+@pytest.mark.parametrize(
+    ("dialect", "written", "shown"),
+    [
+        ("snowflake", "NUMBER(10,2)", "NUMBER(10,2)"),
+        ("snowflake", "DECIMAL(10, 2)", "NUMBER(10,2)"),
+        ("snowflake", "NUMBER", "NUMBER(38,0)"),
+        ("snowflake", "TIMESTAMP_NTZ", "TIMESTAMP_NTZ"),
+        ("snowflake", "TIMESTAMP_LTZ(3)", "TIMESTAMP_LTZ(3)"),
+        ("snowflake", "TIMESTAMP_TZ", "TIMESTAMP_TZ"),
+        ("postgres", "numeric(12, 2)", "NUMERIC(12,2)"),
+        ("postgres", "decimal", "NUMERIC"),
+        ("tsql", "DECIMAL(18, 4)", "DECIMAL(18,4)"),
+        ("bigquery", "NUMERIC(38, 9)", "NUMERIC(38,9)"),
+    ],
+)
+def test_types_are_shown_as_the_dialect_spells_them(dialect: str, written: str, shown: str) -> None:
+    from service.schema import parse_ddl, render_ddl
+
+    schema = parse_ddl(f"CREATE TABLE t (c {written})", dialect)
+    assert str(schema.tables[0].columns[0].type) == shown
+    assert f" {shown}\n" in render_ddl(schema, dialect)
+
+
+def test_a_snowflake_diff_shows_snowflake_types_before_and_after() -> None:
+    from service.diff import diff_schemas
+    from service.schema import parse_ddl
+
+    old = parse_ddl("CREATE TABLE t (a NUMBER(10,2), b TIMESTAMP_NTZ)", "snowflake")
+    new = parse_ddl("CREATE TABLE t (a NUMBER(10,4), b TIMESTAMP_TZ)", "snowflake")
+    shown = [(c.before, c.after) for c in diff_schemas(old, new).changes]
+    assert shown == [("NUMBER(10,2)", "NUMBER(10,4)"), ("TIMESTAMP_NTZ", "TIMESTAMP_TZ")]
