@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("cli", "diff", "schema_read", "lineage", "api", "notices", "migrate")
+MODULES = ("cli", "diff", "schema_read", "lineage", "api", "notices", "migrate", "health")
 
 
 def main(argv: list[str]) -> int:

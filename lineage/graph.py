@@ -15,14 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from lineage.model import LineageWarning, Read
 from lineage.names import NameIndex, column_name, table_name
 from lineage.sql import QueryLineage, analyse
-from lineage.statements import ddl_columns, statement_line, statements, target_of
+from lineage.statements import ddl_columns, parse_one, statement_line, statements, target_of
 
 _NAME = r"([\w.\"`\[\]$]+)"
 _REFERENCE = re.compile(rf"\b(?:from|join)\s+{_NAME}", re.IGNORECASE)
@@ -366,7 +365,7 @@ class LineageGraph:
                 }
         if sql is not None:
             try:
-                query = sqlglot.parse_one(sql, read=dialect)
+                query = parse_one(sql, dialect)
             except (ParseError, SqlglotError) as error:
                 self.add_unparsed(name, sql, dialect, error, kind=kind)
                 return name

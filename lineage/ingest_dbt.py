@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
 
 from lineage.model import Contact, LineageWarning
 from lineage.names import column_name, table_name
+from lineage.statements import parse_one
 
 if TYPE_CHECKING:
     from lineage.graph import LineageGraph
@@ -130,7 +130,7 @@ def _add_relation(
     query: exp.Expr | None = None
     if code:
         try:
-            query = sqlglot.parse_one(str(code), read=dialect)
+            query = parse_one(str(code), dialect)
         except (ParseError, SqlglotError) as error:
             graph.add_unparsed(name, str(code), dialect, error, kind=kind, origin=uid)
             return

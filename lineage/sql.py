@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.lineage import Node, lineage, to_node
@@ -16,6 +15,7 @@ from sqlglot.schema import MappingSchema
 
 from lineage.model import LineageWarning
 from lineage.names import NameIndex, fold_columns
+from lineage.statements import parse_one
 
 #: The clause of a SELECT a column sits in -> how the query uses it.
 CLAUSE_USE = {
@@ -64,7 +64,7 @@ class QueryError(ValueError):
 def parse_query(sql: str, dialect: str | None) -> exp.Query:
     """The query of a SELECT (or of a `CREATE VIEW ... AS SELECT`); QueryError otherwise."""
     try:
-        tree = sqlglot.parse_one(sql, read=dialect)
+        tree = parse_one(sql, dialect)  # refuses too deep nesting before sqlglot recurses
     except (ParseError, SqlglotError) as error:
         found = getattr(error, "errors", None) or [{}]
         reason = found[0].get("description") or str(error).splitlines()[0]
@@ -166,7 +166,7 @@ def analyse(
             )
         _uses(root, synthetic, mapping, dialect, result)
         _projections(root, qualified, mapping, synthetic, dialect, result)
-    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         result.opaque = True
         result.warnings.append(LineageWarning(f"does not resolve: {error}", origin, line, name))
     if own is not None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
+from identifiers.guard import MAX_NESTING, check_nesting, parse, parse_one
 from lineage.names import fold_columns, table_name
+
+__all__ = ["MAX_NESTING", "Statement", "check_nesting", "parse", "parse_one", "statements"]
 
 #: T-SQL's batch separator: a line holding only ``GO`` (a client command, not SQL).
 _GO = re.compile(r"^[ \t]*go[ \t]*(?:--[^\n]*)?$", re.IGNORECASE | re.MULTILINE)
@@ -35,13 +37,13 @@ def statements(sql: str, dialect: str | None) -> list[Statement]:
     if dialect == "tsql":
         sql = _GO.sub(";", sql)
     try:
-        return [Statement(s, "") for s in sqlglot.parse(sql, read=dialect) if s is not None]
+        return [Statement(s, "") for s in parse(sql, dialect)]
     except SqlglotError as error:
         whole = error
     found = []
     for chunk in _chunks(sql, dialect):
         try:
-            parsed = [s for s in sqlglot.parse(chunk, read=dialect) if s is not None]
+            parsed = parse(chunk, dialect)
         except SqlglotError as error:
             found.append(Statement(None, chunk, error))
         else:

@@ -14,7 +14,7 @@ import jinja2
 from notifications.message import Message, Outcome, Status
 from notifications.render import build_email
 from notifications.smtp import Email, SmtpSettings, send_emails
-from notifications.webhook import post_notice
+from notifications.webhook import TargetPolicy, post_notice
 
 MAX_ATTEMPTS = 8
 
@@ -60,11 +60,13 @@ async def deliver_batch(
     webhook_timeout: float = 10.0,
     http_client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
+    policy: TargetPolicy | None = None,
 ) -> list[Outcome]:
     """Deliver every message on each channel it has; one outcome per (message, channel).
 
     Emails share one SMTP connection; webhooks run concurrently, at most `webhook_concurrency`
-    at a time. Never raises for a bad message: rendering errors become failed outcomes.
+    at a time, each only to an address `policy` allows (by default: public ones). Never
+    raises for a bad message: rendering errors become failed outcomes.
     """
     moment = now or datetime.now(UTC)
     broken: list[Outcome] = []
@@ -75,9 +77,13 @@ async def deliver_batch(
         sent = await send_emails(emails, smtp_settings)
         return broken + sent
     if http_client is not None:
-        return await _both(emails, hooks, smtp_settings, http_client, webhook_concurrency, broken)
-    async with httpx.AsyncClient(timeout=webhook_timeout) as client:
-        return await _both(emails, hooks, smtp_settings, client, webhook_concurrency, broken)
+        return await _both(
+            emails, hooks, smtp_settings, http_client, webhook_concurrency, broken, policy
+        )
+    async with httpx.AsyncClient(timeout=webhook_timeout, follow_redirects=False) as client:
+        return await _both(
+            emails, hooks, smtp_settings, client, webhook_concurrency, broken, policy
+        )
 
 
 async def _both(
@@ -87,13 +93,14 @@ async def _both(
     client: httpx.AsyncClient,
     concurrency: int,
     broken: list[Outcome],
+    policy: TargetPolicy | None,
 ) -> list[Outcome]:
     """Run the email batch and the bounded webhook posts side by side."""
     limit = asyncio.Semaphore(concurrency)
 
     async def post(message: Message) -> Outcome:
         async with limit:
-            return await post_notice(client, message)
+            return await post_notice(client, message, policy=policy)
 
     sending = asyncio.create_task(send_emails(emails, smtp_settings))
     posted = await asyncio.gather(*(post(m) for m in hooks))

@@ -3,11 +3,17 @@ blocks for a Slack URL) and verify such signatures."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,6 +23,104 @@ from notifications.render import subject
 SIGNATURE_HEADER = "X-Steward-Signature"
 TIMESTAMP_HEADER = "X-Steward-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+
+class UnsafeTarget(ValueError):
+    """A webhook URL Steward will not post to: not http(s), or an address inside the network."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPolicy:
+    """Where webhooks may go: public addresses, plus the host names and networks allowed here
+    (`STEWARD_WEBHOOK_ALLOWED_HOSTS`, e.g. `hooks.internal,10.1.0.0/16`)."""
+
+    allowed: tuple[str, ...] = ()
+
+    def allows_name(self, host: str) -> bool:
+        """Whether a host name is allowed by name (then it is not resolved and checked)."""
+        return _norm(host) in {_norm(a) for a in self.allowed if not _network(a)}
+
+    def allows_address(self, address: Address) -> bool:
+        """Whether an inside address lies in an allowed network (or is an allowed address)."""
+        networks = [n for n in (_network(a) for a in self.allowed) if n is not None]
+        return any(address.version == n.version and address in n for n in networks)
+
+
+def _norm(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(_norm(text), strict=False)
+    except ValueError:
+        return None
+
+
+def inside(address: Address) -> str | None:
+    """Which kind of non-public address this is (`loopback`, `private`, ...), None if public.
+
+    >>> [inside(ipaddress.ip_address(a)) for a in ("169.254.169.254", "::1", "10.0.0.1", "8.8.8.8")]
+    ['link-local', 'loopback', 'private', None]
+    >>> inside(ipaddress.ip_address("::ffff:127.0.0.1")), inside(ipaddress.ip_address("224.0.0.1"))
+    ('loopback', 'multicast')
+    """
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+        if getattr(address, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if address.is_global else "non-global"
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for a host (raises OSError when none)."""
+    return sorted(
+        {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    )
+
+
+def check_target(
+    url: str, policy: TargetPolicy, *, resolve: Resolver | None = system_resolver
+) -> list[Address]:
+    """The addresses a webhook URL may be posted to; UnsafeTarget when any is inside.
+
+    An allowed host name answers [] (post by name). With `resolve=None` a name that is not
+    an address literal is not looked up (it is checked again, resolved, when sending).
+
+    >>> check_target("http://169.254.169.254/latest/meta-data", TargetPolicy())
+    Traceback (most recent call last):
+    ...
+    notifications.webhook.UnsafeTarget: webhook 169.254.169.254 is a link-local address; ...
+    >>> check_target("http://[::1]:8231/x", TargetPolicy(("::1",)))
+    [IPv6Address('::1')]
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        raise UnsafeTarget(f"{url!r} is not an http(s) URL")
+    if policy.allows_name(host):
+        return []
+    try:
+        addresses: list[Address] = [ipaddress.ip_address(_norm(host))]
+    except ValueError:
+        if resolve is None:
+            return []
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
+    for address in addresses:
+        kind = inside(address)
+        if kind is not None and not policy.allows_address(address):
+            shown = host if str(address) == _norm(host) else f"{host} resolves to {address}, which"
+            raise UnsafeTarget(
+                f"webhook {shown} is a {kind} address; Steward posts only to public addresses "
+                "unless STEWARD_WEBHOOK_ALLOWED_HOSTS names the host"
+            )
+    return addresses
 
 
 def payload(message: Message, *, now: datetime) -> dict[str, Any]:
@@ -185,9 +289,18 @@ def classify(status_code: int) -> Status:
 
 
 async def post_notice(
-    client: httpx.AsyncClient, message: Message, *, now: datetime | None = None
+    client: httpx.AsyncClient,
+    message: Message,
+    *,
+    now: datetime | None = None,
+    policy: TargetPolicy | None = None,
 ) -> Outcome:
-    """POST one notice to its webhook; never raises, the outcome says what happened."""
+    """POST one notice to its webhook; never raises, the outcome says what happened.
+
+    The host is resolved and every address checked against the policy first; the request then
+    goes to the checked address (so a second lookup cannot point it inside), redirects are not
+    followed, and of the answer only its status is kept, never the receiver's body.
+    """
     if not message.webhook_url or not message.webhook_secret:
         raise ValueError(f"notice {message.notice_id} has no webhook URL and secret")
     moment = now or datetime.now(UTC)
@@ -201,15 +314,27 @@ async def post_notice(
         IDEMPOTENCY_HEADER: message.message_id,
         "User-Agent": "steward-notices",
     }
+    url = httpx.URL(target_url(message.webhook_url))
+    extensions: dict[str, Any] = {}
     try:
-        response = await client.post(target_url(message.webhook_url), content=body, headers=headers)
+        addresses = await asyncio.to_thread(check_target, str(url), policy or TargetPolicy())
+    except UnsafeTarget as exc:
+        return _outcome(message, Status.FAILED, f"refused: {exc}", None)
+    except OSError as exc:
+        return _outcome(message, Status.TRANSIENT, f"cannot resolve {url.host}: {exc}", None)
+    if addresses:  # pin the checked address; keep the name for Host, TLS SNI and certificate
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.host
+        url = url.copy_with(host=str(addresses[0]))
+    try:
+        response = await client.post(
+            url, content=body, headers=headers, extensions=extensions, follow_redirects=False
+        )
     except httpx.TransportError as exc:
         return _outcome(message, Status.TRANSIENT, f"{type(exc).__name__}: {exc}", None)
-    status = classify(response.status_code)
-    detail = f"{response.status_code} {response.reason_phrase}".strip()
-    if status is not Status.DELIVERED and response.text:
-        detail += f": {response.text[:200]}"
-    return _outcome(message, status, detail, response.status_code)
+    code = response.status_code
+    detail = f"{code} {httpx.codes.get_reason_phrase(code)}".strip()
+    return _outcome(message, classify(code), detail, code)
 
 
 def _outcome(message: Message, status: Status, detail: str, code: int | None) -> Outcome:

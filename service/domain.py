@@ -271,6 +271,20 @@ class TokenInfo:
     revoked_at: datetime | None
 
 
+def masked(channel: str) -> str:
+    """A channel as shown to anyone but its consumer: a webhook URL keeps only scheme and host
+    (secrets often live in its path or query); `email` stays.
+
+    >>> masked("https://hooks.example.com:8443/services/T0/B0/s3cret?token=x"), masked("email")
+    ('https://hooks.example.com:8443/…', 'email')
+    """
+    scheme, sep, rest = channel.partition("://")
+    if not sep:
+        return channel
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/…"
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A consumer's interest in a product: the columns it reads (None: all of them)."""

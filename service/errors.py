@@ -18,6 +18,14 @@ class StewardError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt with its details when it crosses from a worker process back to the API.
+        return (_rebuild, (type(self), self.message, self.details))
+
+
+def _rebuild(cls: type[StewardError], message: str, details: dict[str, Any]) -> StewardError:
+    return cls(message, **details)
+
 
 class SchemaParseError(StewardError):
     """A schema (DDL or contract) that cannot be read; names dialect, line, column, snippet."""
@@ -95,3 +103,9 @@ class Gone(StewardError):
     def __init__(self, message: str, *, headers: dict[str, str] | None = None, **details: Any):
         super().__init__(message, **details)
         self.headers = dict(headers or {})
+
+
+class DeadlineExceeded(StewardError):
+    """Work on an input that did not finish within the deadline, or crashed its worker (422)."""
+
+    code = "deadline_exceeded"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from notifications.dispatch import deliver_batch, next_attempt_at
 from notifications.message import Message, Outcome, Status
 from notifications.smtp import SmtpSettings
+from notifications.webhook import TargetPolicy
 from service.domain import NoticeKind, State, parse_duration, reminder_label
 from service.errors import StewardError
 from service.notice_messages import build_message, write_owner_notices
@@ -77,6 +78,11 @@ class NoticeScheduler:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
     rng: random.Random = field(default_factory=random.Random)
+    # None: the settings' policy (STEWARD_WEBHOOK_ALLOWED_HOSTS); tests may pass their own.
+    webhook_policy: TargetPolicy | None = None
+
+    def _policy(self) -> TargetPolicy:
+        return self.webhook_policy or TargetPolicy(self.config.webhook_allowed_hosts)
 
     async def tick(self) -> TickReport:
         """Take the lease, enqueue what became due, then send every due notice."""
@@ -210,7 +216,9 @@ class NoticeScheduler:
         if not messages:
             return []
         try:
-            outcomes = await deliver_batch(messages, smtp_settings(self.config))
+            outcomes = await deliver_batch(
+                messages, smtp_settings(self.config), policy=self._policy()
+            )
         except Exception as exc:  # an unexpected error must not wedge claimed rows: retry them
             log.exception("delivering %d notices failed", len(messages))
             detail = f"{type(exc).__name__}: {exc}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./.steward/steward.db"
 
@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     )
     max_manifest_bytes: int = Field(
         default=50_000_000, gt=0, description="Largest dbt manifest accepted."
+    )
+    max_body_bytes: int = Field(
+        default=8_000_000,
+        gt=0,
+        description="Largest request body (after gzip) of any route but the lineage manifests.",
+    )
+    parse_workers: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes that parse and diff proposed schemas under a deadline "
+        "(0: in the API's own process, without one).",
+    )
+    parse_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long one parse and diff may take in a worker."
     )
     default_notice_period: str = Field(
         default="P14D", description="Notice period of products that name none (ISO 8601)."
@@ -95,6 +109,20 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, description="SMTP password.")
     smtp_sender: str = Field(default="steward@localhost", description="From address.")
     smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
+
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Host names, addresses or networks (comma-separated) webhooks may reach "
+        "although they are inside the network (loopback, private, link-local, ...); "
+        "by default only public addresses are.",
+    )
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     def sqlite_path(self) -> Path | None:
         """The database file when the store is a file-backed SQLite database, else None."""

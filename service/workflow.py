@@ -65,9 +65,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retire_product": frozenset({OWNER, ADMIN}),
     "ingest_lineage": frozenset({ADMIN}),
     "propose": frozenset({OWNER, MAINTAINER}),
+    # who a product's subscribers, notices and audit records are shown to (others: their own)
+    "read_subscribers": frozenset({OWNER, ADMIN}),
+    "read_notices": frozenset({OWNER, ADMIN}),
+    "read_audit": frozenset({OWNER, ADMIN}),
+    "read_impact": frozenset({OWNER, MAINTAINER, ADMIN}),
     "acknowledge": frozenset({CONSUMER}),
     "unsubscribe": frozenset({CONSUMER}),
 }
+
+
+def may(operation: str, roles: Collection[str]) -> bool:
+    """Whether one of `roles` may perform `operation`.
+
+    >>> may("read_audit", {OWNER}), may("read_audit", {MAINTAINER, CONSUMER})
+    (True, False)
+    """
+    return not PERMISSIONS[operation].isdisjoint(roles)
 
 
 def authorize(operation: str, roles: Collection[str]) -> None:

@@ -16,9 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from service import __version__
 from service.api.deps import Context, utc_now
+from service.api.limits import BodyLimit
 from service.api.routes import (
     change_requests,
     lineage,
@@ -29,9 +31,11 @@ from service.api.routes import (
     subscriptions,
 )
 from service.api.schemas import ErrorOut
+from service.api.worker import Worker
 from service.console import mount_console
 from service.errors import (
     Conflict,
+    DeadlineExceeded,
     Gone,
     InvalidInput,
     InvalidTransition,
@@ -47,6 +51,8 @@ from service.usecases.common import Limits
 from service.usecases.lineage import LineageIndex
 
 log = logging.getLogger(__name__)
+#: Routes whose bodies may be as large as a dbt manifest; every other one has max_body_bytes.
+MANIFEST_PATHS = ("/lineage/dbt", "/api/v1/lineage")
 
 STATUS: dict[type[StewardError], int] = {
     NotAuthenticated: 401,
@@ -57,10 +63,19 @@ STATUS: dict[type[StewardError], int] = {
     InvalidTransition: 409,
     InvalidInput: 422,
     SchemaParseError: 422,
+    DeadlineExceeded: 422,
 }
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_encoding",
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 410, 422)
+    status: {"model": ErrorOut}
+    for status in (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 503)
 }
 
 
@@ -80,7 +95,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The one error shape: `{"error": {"code", "message", "details"}}`."""
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else headers
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
@@ -103,14 +118,39 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    if first.get("type") == "json_invalid":
+        return error_response(400, "invalid_json", "the body is not valid JSON", {"errors": errors})
     message = f"{first['field']}: {first['message']}"
     return error_response(422, "invalid_input", message, {"errors": errors})
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    message = str(exc.detail)
+    if message == "There was an error parsing the body":  # FastAPI's words for bad UTF-8
+        code, message = "invalid_json", "the body is not valid UTF-8 JSON"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed(request))
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (Starlette names only the first)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+async def _too_deep(_request: Request, exc: Exception) -> JSONResponse:
+    # A last line behind the parsers' own nesting bounds: never a 500 for a deep input.
+    log.info("recursion limit reached: %s", exc)
+    return error_response(422, "invalid_input", "the input nests too deeply to be read")
 
 
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -143,12 +183,16 @@ def create_app(
     else:  # a replica started after `steward db upgrade`: refuse a schema it does not know
         db.require_current()
     limits = Limits(settings.max_schema_bytes, settings.max_sql_bytes, settings.max_manifest_bytes)
-    ctx = Context(settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock)
+    worker = Worker(settings.parse_workers, settings.parse_timeout_seconds)
+    ctx = Context(
+        settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock, worker=worker
+    )
     with db.reading() as session:
         ctx.lineage.refresh(session)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker.warm()
         scheduler = _start_scheduler(settings)
         # What start-up built (routes, models, sqlglot's tables) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
@@ -175,6 +219,13 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(RecursionError, _too_deep)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        per_path=dict.fromkeys(MANIFEST_PATHS, settings.max_manifest_bytes),
+        error=error_response,
+    )
     for module in (products, subscriptions, change_requests, notices, lineage, misc, me):
         app.include_router(module.router)
     mount_console(app, ctx)

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service.api.worker import Worker
 from service.domain import MAX_PAGE, Page, Principal
 from service.errors import InvalidInput
 from service.settings import Settings
@@ -28,7 +29,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class Context:
-    """What every route needs: settings, the database, limits, the lineage index, a clock."""
+    """What every route needs: settings, the database, limits, the lineage index, a clock, and
+    the worker that parses and diffs under a deadline."""
 
     settings: Settings
     db: Database
@@ -36,6 +38,7 @@ class Context:
     lineage: LineageIndex
     clock: Callable[[], datetime] = field(default=utc_now)
     mail: str = "unchecked"  # `steward serve` checks the SMTP server at start
+    worker: Worker = field(default_factory=lambda: Worker(0, 0))
 
 
 async def context(request: Request) -> Context:

@@ -2,21 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from service.domain import DEFAULT_REMINDERS, MAX_REMINDERS, parse_duration, parse_reminders
 from service.errors import InvalidInput
 from service.impact import Impact
 
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")]
-Text = Annotated[str, Field(min_length=1)]
+#: C0 control characters but tab, newline, carriage return and form feed, and DEL: no text
+#: field takes them (PostgreSQL refuses NUL; the rest only hides what a text says).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+#: Bounds of the free-text fields (schema and SQL texts are bounded in bytes by the settings).
+MAX_SUMMARY = 10_000
+MAX_ITEMS = 1_000
+MAX_CHANNELS = 10
+MAX_URL = 2_000
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$"
+
+
+def printable(value: str) -> str:
+    """The text, unless it holds a control character (the error names which and where).
+
+    >>> printable("a\\tb")
+    'a\\tb'
+    >>> printable("a\\x00b")
+    Traceback (most recent call last):
+    ...
+    ValueError: contains the control character U+0000 at position 1
+    """
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
+        )
+    return value
+
+
+Clean = AfterValidator(printable)
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), Clean]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Text = Annotated[str, Field(min_length=1), Clean]
+Line = Annotated[str, Field(min_length=1, max_length=500), Clean]
+Summary = Annotated[str, Field(min_length=1, max_length=MAX_SUMMARY), Clean]
+Channel = Annotated[str, Field(min_length=1, max_length=MAX_URL), Clean]
+Renames = dict[Line, Line]
 Id = Annotated[int, Path(ge=1, le=2**53, description="A numeric id.")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as input, never a 500
+ProductName = Annotated[str, Path(pattern=NAME_PATTERN, description="A product's name.")]
+ProductFilter = Annotated[str | None, Query(pattern=NAME_PATTERN, description="A product's name.")]
 
 
 class Strict(BaseModel):
@@ -45,9 +82,9 @@ class ProductIn(Strict):
     """Register a product: owners by email, the schema as DDL text or an ODCS YAML contract."""
 
     name: Name
-    description: str = ""
-    owners: list[Email] = Field(min_length=1)
-    maintainers: list[Email] = Field(default_factory=list)
+    description: Annotated[str, Field(max_length=MAX_SUMMARY), Clean] = ""
+    owners: list[Email] = Field(min_length=1, max_length=100)
+    maintainers: list[Email] = Field(default_factory=list, max_length=100)
     dialect: Annotated[str, Field(min_length=1, max_length=40)]
     schema_: Text = Field(alias="schema")
     notice_period: str = "P14D"
@@ -106,10 +143,10 @@ class ProductPatch(Strict):
 class SubscriptionIn(Strict):
     """Subscribe: the columns read (or SQL, from which they are learnt), version, channels."""
 
-    columns: list[Text] | None = None
+    columns: Annotated[list[Line], Field(max_length=MAX_ITEMS)] | None = None
     sql: Text | None = None
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")] | None = None
-    channels: list[Text] | None = None
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$", max_length=40)] | None = None
+    channels: Annotated[list[Channel], Field(max_length=MAX_CHANNELS)] | None = None
     all_changes: bool = False
 
 
@@ -117,8 +154,8 @@ class ChangeRequestIn(Strict):
     """Propose a new schema for a product."""
 
     schema_: Text = Field(alias="schema")
-    renames: dict[str, Text] | None = None
-    summary: Text
+    renames: Annotated[Renames, Field(max_length=MAX_ITEMS)] | None = None
+    summary: Summary
 
 
 class DecisionIn(Strict):
@@ -146,7 +183,7 @@ class DiffIn(Strict):
     old: Text
     new: Text
     dialect: Annotated[str, Field(min_length=1, max_length=40)]
-    renames: dict[str, Text] | None = None
+    renames: Annotated[Renames, Field(max_length=MAX_ITEMS)] | None = None
 
 
 class LineageSqlIn(Strict):

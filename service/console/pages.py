@@ -25,10 +25,10 @@ from service.console.views import (
 )
 from service.domain import MAX_PAGE, ChangeRequest, Page, State, parse_duration
 from service.errors import NotAuthenticated, StewardError
-from service.store import queries as q
 from service.usecases import catalogue, changes, inbox, products, subscriptions
 from service.usecases.auth import authenticate, whoami
 from service.usecases.common import stored_schema
+from service.usecases.notices import visible_notices
 
 router = APIRouter(prefix="/ui", route_class=ConsoleRoute, include_in_schema=False)
 Csrf = Annotated[str | None, Form(alias=CSRF_FIELD)]
@@ -138,9 +138,9 @@ def product_page(request: Request, name: str) -> Response:
     with console.ctx.db.reading() as session:
         product = products.get_product(session, name)
         versions = products.list_versions(session, name)
-        subs = subscriptions.list_subscriptions(session, name, ALL).items
+        subs = subscriptions.list_subscriptions(session, name, me, ALL)[0].items
         crs = changes.list_change_requests(
-            session, product=name, state=None, now=now, page=ALL
+            session, product=name, state=None, now=now, page=ALL, viewer=me
         ).items
     current = versions[-1]
     rows = schema_rows(stored_schema(current.source, product.dialect), product.dialect)
@@ -227,20 +227,20 @@ def change_request_page(request: Request, cr_id: int) -> Response:
     me = viewer.me
     now = console.clock()
     with console.ctx.db.reading() as session:
-        cr = changes.get_change_request(session, cr_id, now)
+        cr = changes.get_change_request(session, cr_id, now, me)
         product = products.get_product(session, cr.product)
         versions = products.list_versions(session, cr.product)
-        notice_rows = q.notice_rows(session, cr_id)
+        # The notices as the API shows them to this viewer (others' only to owners and admins).
         notices = [
             Moment(
                 n.delivered_at or n.due_at,
                 f"{n.kind.capitalize()} notice {n.state}",
-                f"{n.channel} to {n.recipient}"
+                f"{n.channel} to {recipient}"
                 + (f", {n.attempts} attempt(s)" if n.attempts else "")
                 + (f": {n.last_error}" if n.last_error else ""),
                 n.state,
             )
-            for n in notice_rows
+            for n, recipient in visible_notices(session, cr_id, me, ALL).items
         ]
     base = next((v for v in versions if v.version == cr.base_version), None)
     extra: list[Moment] = []
@@ -331,7 +331,7 @@ def waiting_page(request: Request) -> Response:
         mine = [
             s
             for name in whoami(session, me).subscribed_to
-            for s in subscriptions.list_subscriptions(session, name, ALL).items
+            for s in subscriptions.list_subscriptions(session, name, me, ALL)[0].items
             if s.consumer_email == me.email
         ]
     return console.page(

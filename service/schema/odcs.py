@@ -186,13 +186,18 @@ def load_contract(
             snippet=snippet,
             source=source,
         ) from e
+    except RecursionError as e:
+        raise SchemaParseError("the YAML nests too deeply to be read", source=source) from e
     if not isinstance(data, dict):
         raise SchemaParseError("an ODCS contract must be a YAML mapping", source=source)
     if _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise SchemaParseError(
             f"the contract expands to more than {MAX_NODES:,} values (YAML aliases?)", source=source
         )
-    error = contract_error(data)
+    try:
+        error = contract_error(data)
+    except RecursionError as e:
+        raise SchemaParseError("the contract nests too deeply to be read", source=source) from e
     if error is not None:
         raise SchemaParseError(
             f"not a valid ODCS v3 contract at {error.json_path}: {error.message}", source=source

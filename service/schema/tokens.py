@@ -18,8 +18,10 @@ from itertools import pairwise
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError
 from sqlglot.tokenizer_core import Token, TokenType
 
+from identifiers.guard import check_nesting
 from service.errors import SchemaParseError
 from service.schema.types import display_type
 
@@ -58,6 +60,7 @@ def parse_tokens(
     """Tokenize, fix the tokens for `dialect`, and parse (sqlglot's errors propagate)."""
     reader = Dialect.get_or_raise(sqlglot_name)
     tokens = reader.tokenize(sql)
+    check_nesting(tokens)
     _no_double_comma(tokens, sql, dialect, source)
     if dialect in TSQL_FAMILY or dialect in MYSQL_FAMILY:
         _retype_floats(tokens, dialect)
@@ -67,7 +70,10 @@ def parse_tokens(
     if words:
         tokens = _drop_options(tokens, words)
     with quiet_fallback():
-        return reader.parser().parse(tokens, sql)
+        try:
+            return reader.parser().parse(tokens, sql)
+        except RecursionError as error:
+            raise ParseError("the SQL nests too deeply to be read") from error
 
 
 def _no_double_comma(tokens: list[Token], sql: str, dialect: str, source: str | None) -> None:

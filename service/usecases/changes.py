@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.diff import decide, diff_schemas
+from service.diff import decide
+from service.diff.compare import compare
+from service.diff.engine import diff_schemas
 from service.diff.hints import resolve_rename_map
 from service.diff.model import ChangeSet
 from service.diff.report import report
@@ -28,12 +31,11 @@ from service.domain import (
 )
 from service.errors import Conflict, InvalidInput, StewardError
 from service.impact import Impact
-from service.schema import parse_schema
 from service.schema.model import Schema
 from service.store import outbox
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.impact import Subscriber
 from service.usecases.lineage import LineageIndex
 from service.usecases.migration import for_proposal
@@ -54,6 +56,7 @@ from service.workflow import (
     Rediff,
     authorize,
     check_distinct_approver,
+    may,
     may_release,
     rediff_outcome,
     stuck_approval,
@@ -72,19 +75,27 @@ def propose(
     limits: Limits,
     now: datetime,
     lineage: LineageIndex | None = None,
+    runner: Runner | None = None,
 ) -> ChangeRequest:
-    """Propose a new schema: diff it, find who it reaches, notify them; one open per product."""
+    """Propose a new schema: diff it, find who it reaches, notify them; one open per product.
+
+    Parsing and diffing go to `runner` (the API's worker with a deadline)."""
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
     _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
     old = stored_schema(current.source, row.dialect)
-    new = parse_schema(
-        schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
+    comparison = (runner or Inline()).run(
+        compare,
+        old,
+        schema,
+        dialect=row.dialect,
+        renames=renames or {},
+        max_bytes=limits.max_schema_bytes,
     )
-    hints = resolve_rename_map(renames, old)
-    changes = diff_schemas(old, new, renames=hints)
+    new, changes = comparison.new, comparison.changes
+    hints = resolve_rename_map(renames, old)  # as compare resolved them, for the migration
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
@@ -128,7 +139,7 @@ def propose(
         now=now,
         after={"state": cr.state, "bump": bump, "breaking": cr.breaking, "summary": summary},
     )
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _refuse_retired(session: Session, product: ProductRow) -> None:
@@ -263,7 +274,7 @@ def approve(
     _audit_transition(session, me, cr, before, action, now, reason)
     if not cr.breaking:
         rediff_open(session, product, cr, now)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def reject(
@@ -296,7 +307,7 @@ def _close(
     _save(session, cr)
     tell_proposer(session, cr, me, reason, now)
     _audit_transition(session, me, cr, before, action.value, now, reason)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _end(
@@ -338,7 +349,7 @@ def release(
     _audit_transition(session, me, cr, before, "release", now)
     if cr.kind != RETIREMENT:
         rediff_open(session, product, cr, now)
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _retire_now(session: Session, product: ProductRow, cr: ChangeRequestRow, now: datetime) -> None:
@@ -468,7 +479,7 @@ def acknowledge(session: Session, *, actor: Principal, cr_id: int, now: datetime
         product_id=product.id,
         now=now,
     )
-    return view(session, cr, now)
+    return view(session, cr, now, actor)
 
 
 def _audit_transition(
@@ -498,8 +509,12 @@ def _audit_transition(
     )
 
 
-def view(session: Session, cr: ChangeRequestRow, now: datetime) -> ChangeRequest:
-    """The change request as the doors show it, with its effective date and acknowledgements."""
+def view(
+    session: Session, cr: ChangeRequestRow, now: datetime, viewer: Principal | None = None
+) -> ChangeRequest:
+    """The change request as the doors show it, with its effective date and acknowledgements;
+    a viewer who is not one of the product's team (owners, maintainers) or an admin sees of
+    the people it reaches only themselves."""
     acked, awaiting = acknowledgement_status(session, cr)
     when: datetime | None
     if State(cr.state) is State.RELEASED:
@@ -510,14 +525,35 @@ def view(session: Session, cr: ChangeRequestRow, now: datetime) -> ChangeRequest
         when = now if cr.state == State.PROPOSED else cr.released_at
     else:
         when, _ = effective_at(session, cr, cr.product, now)
-    return q.to_change_request(
+    shown = q.to_change_request(
         cr, earliest_effective_at=when, acknowledged_by=acked, awaiting=awaiting
+    )
+    if viewer is None or may("read_impact", roles_of(cr.product, viewer)):
+        return shown
+    return _only_self(shown, viewer.email)
+
+
+def _only_self(cr: ChangeRequest, email: str) -> ChangeRequest:
+    """The change request without other subscribers (products, views and jobs stay)."""
+    readers = tuple(r for r in cr.impact.readers if r.subscription is None or email in r.emails)
+    impact = Impact.model_construct(readers=readers, warnings=cr.impact.warnings)
+
+    def public(who: str) -> bool:
+        return who == email or who.startswith("product:")
+
+    return replace(
+        cr,
+        impact=impact,
+        acknowledged_by=tuple(filter(public, cr.acknowledged_by)),
+        awaiting_acknowledgement=tuple(filter(public, cr.awaiting_acknowledgement)),
     )
 
 
-def get_change_request(session: Session, cr_id: int, now: datetime) -> ChangeRequest:
-    """One change request."""
-    return view(session, q.change_request_row(session, cr_id), now)
+def get_change_request(
+    session: Session, cr_id: int, now: datetime, viewer: Principal | None = None
+) -> ChangeRequest:
+    """One change request, as the viewer may see it."""
+    return view(session, q.change_request_row(session, cr_id), now, viewer)
 
 
 def list_change_requests(
@@ -527,6 +563,7 @@ def list_change_requests(
     state: str | None,
     now: datetime,
     page: Page | None = None,
+    viewer: Principal | None = None,
 ) -> Paged[ChangeRequest]:
     """Change requests, newest first, optionally of one product and/or in one state; a page."""
     page = page or Page()
@@ -543,4 +580,4 @@ def list_change_requests(
         query = query.where(ChangeRequestRow.state == state)
     found = session.scalars(q.keyset(query, ChangeRequestRow.id, page, descending=True)).all()
     rows, after = q.page_of(found, page, lambda r: r.id)
-    return Paged([view(session, r, now) for r in rows], after)
+    return Paged([view(session, r, now, viewer) for r in rows], after)

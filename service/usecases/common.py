@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,27 @@ from service.domain import Principal
 from service.errors import NotAuthenticated
 from service.schema import parse_schema
 from service.schema.model import Schema
-from service.store.tables import PrincipalRow
+from service.store import queries as q
+from service.store.tables import PrincipalRow, ProductRow
+from service.workflow import ADMIN
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Where heavy pure work runs: in this process, or a worker with a deadline (the API's)."""
+
+    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)`, wherever this runner runs it."""
+        ...
+
+
+class Inline:
+    """Run in this process (the CLI's and the tests' default)."""
+
+    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)` here and now."""
+        return function(*args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +51,14 @@ def actor_row(session: Session, actor: Principal) -> PrincipalRow:
     if row is None:
         raise NotAuthenticated("the token's principal no longer exists")
     return row
+
+
+def roles_of(product: ProductRow, actor: Principal) -> set[str]:
+    """The caller's roles on a product (owner, maintainer), and admin when the caller is one."""
+    roles = q.roles_on(product, actor.id)
+    if actor.is_admin:
+        roles.add(ADMIN)
+    return roles
 
 
 @lru_cache(maxsize=256)

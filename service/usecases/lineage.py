@@ -23,7 +23,7 @@ from service.schema.model import Schema
 from service.schema.names import GENERIC, sqlglot_dialect
 from service.store import queries as q
 from service.store.tables import LineageSourceRow, ProductRow, VersionRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, stored_schema
 from service.usecases.impact import Directory, Owned, Subscriber, add_subscribers, reach, trace
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
@@ -67,12 +67,13 @@ def ingest_sql(
     dialect: str,
     limits: Limits,
     now: datetime,
+    runner: Runner | None = None,
 ) -> LineageSourceRow:
-    """Store a view's defining SQL (admins); it must parse in its dialect."""
+    """Store a view's defining SQL (admins); it must parse in its dialect (read by `runner`)."""
     dialect = resolve_dialect(dialect)
     if len(sql.encode()) > limits.max_sql_bytes:
         raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
-    columns_read(sql, dialect, [])
+    (runner or Inline()).run(columns_read, sql, dialect, [])
     return _store(session, actor, "sql", name, dialect, {"sql": sql}, now)
 
 

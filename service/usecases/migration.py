@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from sqlglot.errors import SqlglotError
 
 from service.diff.hints import resolve_rename_map
-from service.domain import SemVer
+from service.domain import Principal, SemVer
 from service.errors import InvalidInput
 from service.migrate import Migration, migrate
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, SubscriptionRow
-from service.usecases.common import stored_schema
+from service.usecases.common import roles_of, stored_schema
+from service.workflow import may
 
 
 def subscription_sql(session: Session, product_id: int) -> list[tuple[int, str, str]]:
@@ -93,13 +94,16 @@ def for_proposal(
     return data
 
 
-def migration_of(session: Session, cr_id: int) -> dict[str, Any]:
-    """The whole migration object of a change request, for its subscriptions as they are now."""
+def migration_of(session: Session, cr_id: int, viewer: Principal) -> dict[str, Any]:
+    """The whole migration object of a change request, for its subscriptions as they are now:
+    every subscription's SQL for the product's owners and admins, else the viewer's own."""
     cr: ChangeRequestRow = q.change_request_row(session, cr_id)
     base = next(v for v in q.version_rows(session, cr.product_id) if v.version == cr.base_version)
     old = stored_schema(base.source, cr.product.dialect)
     new = stored_schema(cr.source, cr.product.dialect)
     subs = subscription_sql(session, cr.product_id)
+    if not may("read_subscribers", roles_of(cr.product, viewer)):
+        subs = [(i, email, sql) for i, email, sql in subs if email == viewer.email]
     renames = resolve_rename_map({str(k): str(v) for k, v in (cr.renames or {}).items()}, old)
     try:
         return to_json(plan(old, new, renames, cr.base_version, subs), subs)

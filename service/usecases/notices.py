@@ -9,7 +9,18 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain import OPEN_STATES, NoticeKind, NoticeState, SemVer, State, parse_duration
+from service.domain import (
+    OPEN_STATES,
+    NoticeKind,
+    NoticeState,
+    Page,
+    Paged,
+    Principal,
+    SemVer,
+    State,
+    masked,
+    parse_duration,
+)
 from service.errors import Conflict, InvalidTransition, NotAuthorized
 from service.impact import Impact
 from service.store import queries as q
@@ -22,7 +33,8 @@ from service.store.tables import (
     SubscriptionRow,
     VersionRow,
 )
-from service.workflow import earliest_effective_at, release_early, retirement
+from service.usecases.common import roles_of
+from service.workflow import earliest_effective_at, may, release_early, retirement
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -71,6 +83,26 @@ def _recipients(
             row = q.principal_by_email(session, email)
             found[(EMAIL, email)] = row.id if row else None
     return [(pid, channel, address) for (channel, address), pid in sorted(found.items())]
+
+
+def visible_notices(
+    session: Session, cr_id: int, viewer: Principal, page: Page | None = None
+) -> Paged[tuple[NoticeRow, str]]:
+    """A page of the change request's notices the viewer may see, oldest first, each with its
+    recipient as shown to them: all for the product's owners and admins (webhook URLs masked
+    but to their consumer), else the viewer's own."""
+    page = page or Page()
+    cr = q.change_request_row(session, cr_id)
+    query = select(NoticeRow).where(NoticeRow.change_request_id == cr_id)
+    if not may("read_notices", roles_of(cr.product, viewer)):
+        query = query.where(NoticeRow.recipient_id == viewer.id)
+    found = session.scalars(q.keyset(query, NoticeRow.id, page)).all()
+    rows, after = q.page_of(found, page, lambda n: n.id)
+    shown: list[tuple[NoticeRow, str]] = []
+    for notice in rows:
+        plain = notice.recipient_id == viewer.id or notice.channel == EMAIL
+        shown.append((notice, notice.recipient if plain else masked(notice.recipient)))
+    return Paged(shown, after)
 
 
 def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: datetime) -> int:

@@ -28,7 +28,7 @@ from service.errors import Conflict, InvalidInput, NotFound, SchemaParseError
 from service.schema import parse_schema, render_ddl, resolve_dialect
 from service.store import queries as q
 from service.store.tables import AuditRow, ChangeRequestRow, MemberRow, ProductRow, VersionRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Limits, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize, check_period_edit
 
@@ -272,13 +272,18 @@ def get_version(session: Session, name: str, version: str) -> tuple[Version, str
 
 
 def list_audit(
-    session: Session, *, product: str | None, page: Page | None = None
+    session: Session, *, viewer: Principal, product: str | None, page: Page | None = None
 ) -> Paged[dict[str, Any]]:
-    """Audit records, newest first, optionally of one product; a page."""
+    """Audit records, newest first, a page: one product's for its owners and admins, all for
+    admins."""
     page = page or Page()
     query = select(AuditRow)
-    if product is not None:
-        query = query.where(AuditRow.product_id == q.product_row(session, product).id)
+    if product is None:
+        authorize("read_audit", {ADMIN} if viewer.is_admin else set())
+    else:
+        row = q.product_row(session, product)
+        authorize("read_audit", roles_of(row, viewer))
+        query = query.where(AuditRow.product_id == row.id)
     found = session.scalars(q.keyset(query, AuditRow.id, page, descending=True)).all()
     rows, after = q.page_of(found, page, lambda r: r.id)
     return Paged(_audit_items(rows), after)

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.domain import Page, Paged, Principal, SemVer, Subscription
+from notifications.webhook import TargetPolicy, UnsafeTarget, check_target, target_url
+from service.domain import Page, Paged, Principal, SemVer, Subscription, masked
 from service.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
-from service.usecases.common import Limits, actor_row, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read, resolve_columns
+from service.workflow import may
 
 EMAIL = "email"
 WEBHOOK_SCHEMES = ("http", "https", "slack+http", "slack+https")
 
 
-def _channels(channels: list[str] | None) -> list[str]:
-    """`email` or a webhook URL (http/https) per channel; default: email."""
+def _channels(channels: list[str] | None, policy: TargetPolicy) -> list[str]:
+    """`email` or a webhook URL (http/https) to a public address (or one the policy allows)
+    per channel; default: email. A name that does not resolve now is checked when sending."""
     if not channels:
         return [EMAIL]
     for channel in channels:
@@ -33,6 +37,12 @@ def _channels(channels: list[str] | None) -> list[str]:
                 "(slack+https://... for a Slack-compatible chat webhook)",
                 field="channels",
             )
+        try:
+            check_target(target_url(channel), policy)
+        except UnsafeTarget as exc:
+            raise InvalidInput(str(exc), field="channels") from exc
+        except (OSError, UnicodeError):
+            continue
     return list(dict.fromkeys(channels))
 
 
@@ -48,8 +58,11 @@ def subscribe(
     all_changes: bool,
     limits: Limits,
     now: datetime,
+    webhook_policy: TargetPolicy | None = None,
+    runner: Runner | None = None,
 ) -> Subscription:
-    """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all."""
+    """Subscribe the caller to a product, reading the named columns, the SQL's columns, or all
+    (the SQL is read by `runner`: the API's worker with a deadline)."""
     row = q.product_row(session, product)
     current = q.current_version_row(session, row.id)
     schema = stored_schema(current.source, row.dialect)
@@ -63,7 +76,7 @@ def subscribe(
     elif sql is not None:
         if len(sql.encode()) > limits.max_sql_bytes:
             raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
-        read = sorted(columns_read(sql, row.dialect, [schema]))
+        read = sorted((runner or Inline()).run(columns_read, sql, row.dialect, [schema]))
         if not read:
             raise InvalidInput(
                 f"the SQL reads no column of product {product!r}",
@@ -76,7 +89,8 @@ def subscribe(
         if (wanted.major, wanted.minor, wanted.patch) not in known:
             raise InvalidInput(f"product {product!r} has no version {version}", field="version")
     consumer = actor_row(session, actor)
-    asked = (read, sql, version, _channels(channels), all_changes)
+    chosen = _channels(channels, webhook_policy or TargetPolicy())
+    asked = (read, sql, version, chosen, all_changes)
     mine = select(SubscriptionRow).where(
         SubscriptionRow.product_id == row.id, SubscriptionRow.consumer_id == consumer.id
     )
@@ -93,7 +107,7 @@ def subscribe(
         columns=read,
         sql=sql,
         version=version,
-        channels=_channels(channels),
+        channels=chosen,
         all_changes=all_changes,
         created_at=now,
     )
@@ -108,7 +122,11 @@ def subscribe(
         entity_id=sub.id,
         product_id=row.id,
         now=now,
-        after={"columns": read, "channels": sub.channels, "all_changes": all_changes},
+        after={
+            "columns": read,
+            "channels": [masked(c) for c in sub.channels],
+            "all_changes": all_changes,
+        },
     )
     return result
 
@@ -128,19 +146,33 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now
         entity_id=sub.id,
         product_id=sub.product_id,
         now=now,
-        before={"columns": sub.columns, "channels": sub.channels},
+        before={"columns": sub.columns, "channels": [masked(c) for c in sub.channels]},
     )
     session.delete(sub)
     session.flush()
 
 
 def list_subscriptions(
-    session: Session, product: str, page: Page | None = None
-) -> Paged[Subscription]:
-    """A product's subscriptions, oldest first; a page."""
+    session: Session, product: str, viewer: Principal, page: Page | None = None
+) -> tuple[Paged[Subscription], int]:
+    """A page of the product's subscriptions the viewer may see, oldest first, and how many it
+    has in all.
+
+    Its owners and admins see every one, anyone else only their own; webhook URLs are
+    masked except to the consumer who gave them.
+    """
     page = page or Page()
     row = q.product_row(session, product)
     query = select(SubscriptionRow).where(SubscriptionRow.product_id == row.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if not may("read_subscribers", roles_of(row, viewer)):
+        query = query.where(SubscriptionRow.consumer_id == viewer.id)
     found = session.scalars(q.keyset(query, SubscriptionRow.id, page)).all()
     subs, after = q.page_of(found, page, lambda s: s.id)
-    return Paged([q.to_subscription(s, row.name) for s in subs], after)
+    return Paged([_as_seen(q.to_subscription(s, row.name), viewer) for s in subs], after), total
+
+
+def _as_seen(sub: Subscription, viewer: Principal) -> Subscription:
+    if sub.consumer_id == viewer.id:
+        return sub
+    return replace(sub, channels=tuple(masked(c) for c in sub.channels))

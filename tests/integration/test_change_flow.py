@@ -208,7 +208,7 @@ def test_every_state_change_is_in_the_audit_log(org: Org, app: FastAPI) -> None:
     org.register()
     cr = org.propose(ORDERS_COMPATIBLE).json()
     org.post("owner", f"/change-requests/{cr['id']}/approve")
-    records = org.get("consumer", "/audit?product=sales.orders").json()
+    records = org.get("owner", "/audit?product=sales.orders").json()
     actions = [r["action"] for r in reversed(records)]
     assert actions == ["product.register", "change_request.propose", "change_request.approve"]
     assert records[0]["before"] == {"state": "proposed"}

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from notifications.webhook import verify_signature
+from notifications.webhook import TargetPolicy, verify_signature
 from service.api import create_app
 from service.scheduler import NoticeScheduler
 from service.settings import Settings
@@ -58,7 +58,11 @@ class World:
 
 @contextmanager
 def make_world(tmp_path: Path, smtp_port: int) -> Iterator[World]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'steward.db'}", scheduler=False)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'steward.db'}",
+        scheduler=False,
+        webhook_allowed_hosts=("127.0.0.1",),  # the test's receiver listens on loopback
+    )
     app = create_app(settings)
     db = app.state.steward.db
     tokens = {}
@@ -71,7 +75,8 @@ def make_world(tmp_path: Path, smtp_port: int) -> Iterator[World]:
         smtp_port=smtp_port, smtp_timeout=5.0, retry_base_seconds=0.5, retry_cap_seconds=1.0
     )
     with TestClient(app) as client:
-        yield World(client, tokens, NoticeScheduler(db, config))
+        policy = TargetPolicy(settings.webhook_allowed_hosts)
+        yield World(client, tokens, NoticeScheduler(db, config, webhook_policy=policy))
 
 
 def start_breaking_change(world: World) -> int:

@@ -154,4 +154,4 @@ def test_consumer_sql_nested_too_deeply_is_bad_input_not_a_crash(
     deep.write_text("SELECT " + "(" * 3000 + "amount" + ")" * 3000 + " FROM shop.orders")
     code, _, err = run(files["old"], files["new"], "--consumer-sql", deep)
     assert code == 2
-    assert "nested too deeply" in err
+    assert "nest deeper than" in err and "deep.sql:1:" in err

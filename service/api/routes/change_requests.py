@@ -16,6 +16,8 @@ from service.api.schemas import (
     DecisionIn,
     Id,
     MigrationOut,
+    ProductFilter,
+    ProductName,
 )
 from service.domain import ChangeRequest, Principal, State
 from service.usecases import changes as uc
@@ -32,7 +34,7 @@ def _out(cr: ChangeRequest) -> ChangeRequestOut:
 
 
 @router.post("/products/{name}/change-requests", status_code=201, response_model=ChangeRequestOut)
-def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Propose a new schema (owners and maintainers); the answer has changes, bump and impact."""
     with ctx.db.reading() as session:
         ctx.lineage.refresh(session)
@@ -47,6 +49,7 @@ def propose(name: str, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> Change
             limits=ctx.limits,
             now=ctx.clock(),
             lineage=ctx.lineage,
+            runner=ctx.worker,
         )
     return _out(cr)
 
@@ -111,27 +114,28 @@ def release(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
 
 
 @router.get("/change-requests/{cr_id}", response_model=ChangeRequestOut)
-def get_change_request(cr_id: Id, ctx: Ctx, _actor: Caller) -> ChangeRequestOut:
-    """One change request."""
+def get_change_request(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
+    """One change request (consumers see, of the people it reaches, only themselves)."""
     with ctx.db.reading() as session:
-        return _out(uc.get_change_request(session, cr_id, ctx.clock()))
+        return _out(uc.get_change_request(session, cr_id, ctx.clock(), actor))
 
 
 @router.get("/change-requests/{cr_id}/migration", response_model=MigrationOut)
-def get_migration(cr_id: Id, ctx: Ctx, _actor: Caller) -> MigrationOut:
-    """The migration path: compatibility views, the alternative, each subscription's SQL."""
+def get_migration(cr_id: Id, ctx: Ctx, actor: Caller) -> MigrationOut:
+    """The migration path: compatibility views, the alternative, and each subscription's SQL
+    rewritten (all of them for the product's owners and admins, else the caller's own)."""
     with ctx.db.reading() as session:
-        return MigrationOut.model_validate(migration_uc.migration_of(session, cr_id))
+        return MigrationOut.model_validate(migration_uc.migration_of(session, cr_id, actor))
 
 
 @router.get("/change-requests", response_model=list[ChangeRequestOut])
 def list_change_requests(
     ctx: Ctx,
-    _actor: Caller,
+    actor: Caller,
     page: PageQuery,
     request: Request,
     response: Response,
-    product: Annotated[str | None, Query(max_length=200)] = None,
+    product: ProductFilter = None,
     state: Annotated[State | None, Query()] = None,
 ) -> list[ChangeRequestOut]:
     """Change requests, newest first, optionally of one product and/or one state; a page
@@ -143,6 +147,7 @@ def list_change_requests(
             state=state.value if state else None,
             now=ctx.clock(),
             page=page,
+            viewer=actor,
         )
     next_page(request, response, found.next_after)
     return [_out(cr) for cr in found.items]

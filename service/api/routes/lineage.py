@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from service.api.deps import Caller, Context, Ctx
-from service.api.schemas import LineageOut, LineageSqlIn
+from service.api.schemas import LineageOut, LineageSqlIn, printable
 from service.errors import InvalidInput
 from service.store.tables import LineageSourceRow
 from service.usecases import lineage as uc
@@ -21,10 +21,23 @@ def _done(ctx: Context, row: LineageSourceRow) -> LineageOut:
     return LineageOut(id=row.id, kind=row.kind, name=row.name)
 
 
-def _size(ctx: Context, payload: dict[str, Any]) -> None:
-    # The body is already parsed; its key count bounds the work done with it.
-    if len(repr(payload)) > ctx.limits.max_manifest_bytes:
-        raise InvalidInput(f"body is larger than {ctx.limits.max_manifest_bytes:,} bytes")
+def _clean(payload: dict[str, Any]) -> None:
+    """Refuse a document with a control character or a lone surrogate in any key or string
+    (its size is bounded as it arrives): PostgreSQL's JSON could not store it."""
+    stack: list[Any] = [payload]
+    while stack:  # a loop, not recursion: the document may nest deeply
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                printable(node)
+                node.encode("utf-8")
+            except (ValueError, UnicodeEncodeError) as exc:
+                raise InvalidInput(f"a string of the document: {exc}") from exc
 
 
 @router.post("/lineage/sql", status_code=201, response_model=LineageOut)
@@ -39,6 +52,7 @@ def lineage_sql(body: LineageSqlIn, ctx: Ctx, actor: Caller) -> LineageOut:
             dialect=body.dialect,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
     return _done(ctx, row)
 
@@ -48,7 +62,7 @@ def lineage_dbt(
     ctx: Ctx, actor: Caller, manifest: Annotated[dict[str, Any], Body(description="manifest.json")]
 ) -> LineageOut:
     """Store a dbt manifest.json."""
-    _size(ctx, manifest)
+    _clean(manifest)
     with ctx.db.writing() as session:
         row = uc.ingest_dbt(session, actor=actor, manifest=manifest, now=ctx.clock())
     return _done(ctx, row)
@@ -61,7 +75,7 @@ def lineage_openlineage(
     event: Annotated[dict[str, Any], Body(description="an OpenLineage RunEvent")],
 ) -> LineageOut:
     """Store an OpenLineage run event (the path Marquez serves)."""
-    _size(ctx, event)
+    _clean(event)
     with ctx.db.writing() as session:
         row = uc.ingest_openlineage(session, actor=actor, event=event, now=ctx.clock())
     return _done(ctx, row)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from service.api.deps import Caller, Ctx, PageQuery, next_page
-from service.api.schemas import AuditOut, DiffIn
-from service.diff import diff_schemas
-from service.diff.hints import resolve_rename_map
-from service.diff.report import report
-from service.schema import parse_schema
+from service.api.schemas import AuditOut, DiffIn, ProductFilter
+from service.diff.compare import compare_report
 from service.usecases import products as uc
 
 router = APIRouter()
@@ -27,24 +24,28 @@ def health(ctx: Ctx) -> dict[str, str]:
 @router.post("/diff", tags=["diff"])
 def diff(body: DiffIn, ctx: Ctx, _actor: Caller) -> dict[str, Any]:
     """Compare two schemas; the same JSON as `steward diff --format json`."""
-    limit = ctx.limits.max_schema_bytes
-    old = parse_schema(body.old, dialect=body.dialect, source="old", max_bytes=limit)
-    new = parse_schema(body.new, dialect=body.dialect, source="new", max_bytes=limit)
-    renames = resolve_rename_map(body.renames, old)
-    return report(diff_schemas(old, new, renames=renames))
+    return ctx.worker.run(
+        compare_report,
+        body.old,
+        body.new,
+        dialect=body.dialect,
+        renames=body.renames or {},
+        max_bytes=ctx.limits.max_schema_bytes,
+    )
 
 
 @router.get("/audit", tags=["audit"], response_model=list[AuditOut])
 def audit(
     ctx: Ctx,
-    _actor: Caller,
+    actor: Caller,
     page: PageQuery,
     request: Request,
     response: Response,
-    product: Annotated[str | None, Query(max_length=200)] = None,
+    product: ProductFilter = None,
 ) -> list[AuditOut]:
-    """Audit records, newest first, optionally of one product; a page (`limit`, `cursor`)."""
+    """Audit records, newest first: one product's (its owners and admins), or all (admins);
+    a page (`limit`, `cursor`)."""
     with ctx.db.reading() as session:
-        found = uc.list_audit(session, product=product, page=page)
+        found = uc.list_audit(session, viewer=actor, product=product, page=page)
     next_page(request, response, found.next_after)
     return [AuditOut.model_validate(r) for r in found.items]

@@ -6,12 +6,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import Id
-from service.store import queries as q
-from service.store.tables import NoticeRow
+from service.usecases.notices import visible_notices
 
 router = APIRouter(tags=["notices"])
 
@@ -37,15 +35,16 @@ class NoticeOut(BaseModel):
 
 @router.get("/change-requests/{cr_id}/notices", response_model=list[NoticeOut])
 def list_notices(
-    cr_id: Id, ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+    cr_id: Id, ctx: Ctx, actor: Caller, page: PageQuery, request: Request, response: Response
 ) -> list[NoticeOut]:
-    """A change request's notices, oldest first (failed ones carry the server's answer); a
-    page (`limit`, `cursor`; see `X-Next-Cursor`)."""
+    """A change request's notices, oldest first: all for the product's owners and admins, else
+    the caller's own; failed ones say why (the receiver's status, never its reply); a page
+    (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        q.change_request_row(session, cr_id)
-        query = select(NoticeRow).where(NoticeRow.change_request_id == cr_id)
-        found = session.scalars(q.keyset(query, NoticeRow.id, page)).all()
-        rows, after = q.page_of(found, page, lambda n: n.id)
-        items = [NoticeOut.model_validate(n) for n in rows]
-    next_page(request, response, after)
+        found = visible_notices(session, cr_id, actor, page)
+        items = [
+            NoticeOut.model_validate(n).model_copy(update={"recipient": recipient})
+            for n, recipient in found.items
+        ]
+    next_page(request, response, found.next_after)
     return items

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
 from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Ctx, PageQuery, next_page
@@ -15,6 +15,7 @@ from service.api.schemas import (
     CheckOut,
     DecisionIn,
     ProductIn,
+    ProductName,
     ProductOut,
     ProductPatch,
     VersionDetailOut,
@@ -69,7 +70,7 @@ def list_products(
 
 
 @router.get("/products/{name}", response_model=ProductOut)
-def get_product(name: str, ctx: Ctx, _actor: Caller) -> Response:
+def get_product(name: ProductName, ctx: Ctx, _actor: Caller) -> Response:
     """One product."""
     with ctx.db.connect() as connection:  # one statement: no transaction round trips
         product = ProductOut.model_validate(uc.get_product(connection, name))
@@ -128,7 +129,7 @@ def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
-def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
+def list_versions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
     """A product's versions, oldest first."""
     with ctx.db.reading() as session:
         return [VersionOut.model_validate(v) for v in uc.list_versions(session, name)]
@@ -140,7 +141,11 @@ def list_versions(name: str, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
     response_model_by_alias=True,
 )
 def get_version(
-    name: str, version: str, ctx: Ctx, _actor: Caller, response: Response
+    name: ProductName,
+    version: Annotated[str, Path(max_length=40)],
+    ctx: Ctx,
+    _actor: Caller,
+    response: Response,
 ) -> VersionDetailOut:
     """One version (or `current`): its schema as JSON and as DDL in the product's dialect;
     410 Gone with the successor's link once its sunset has passed."""

@@ -10,11 +10,13 @@ import pytest
 from notifications.dispatch import deliver_batch
 from notifications.message import Kind, Message, Outcome, Status
 from notifications.sample import sample_message
-from notifications.webhook import post_notice, verify_signature
+from notifications.webhook import TargetPolicy, post_notice, verify_signature
 
 from .conftest import SmtpServer, WebhookReceiver, free_port
 
 SECRET = "whsec-test"
+#: The receiver listens on loopback, which webhooks reach only when allowed explicitly.
+LOOPBACK = TargetPolicy(("127.0.0.1",))
 
 
 def hook_message(url: str, notice_id: int = 1, kind: Kind = Kind.DEPRECATION) -> Message:
@@ -26,7 +28,7 @@ def hook_message(url: str, notice_id: int = 1, kind: Kind = Kind.DEPRECATION) ->
 def post(message: Message) -> Outcome:
     async def go() -> Outcome:
         async with httpx.AsyncClient(timeout=5.0) as client:
-            return await post_notice(client, message)
+            return await post_notice(client, message, policy=LOOPBACK)
 
     return asyncio.run(go())
 
@@ -104,7 +106,7 @@ def test_a_batch_sends_emails_and_webhooks_together(
     both = sample_message(1, webhook_url=webhook_receiver.url, webhook_secret=SECRET)
     hooks = [hook_message(webhook_receiver.url, i) for i in range(2, 12)]
     outcomes = asyncio.run(
-        deliver_batch([both, *hooks], smtp_server.settings, webhook_concurrency=3)
+        deliver_batch([both, *hooks], smtp_server.settings, webhook_concurrency=3, policy=LOOPBACK)
     )
     assert sorted((o.notice_id, o.channel) for o in outcomes) == sorted(
         [("1", "email"), ("1", "webhook")] + [(str(i), "webhook") for i in range(2, 12)]

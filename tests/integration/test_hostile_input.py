@@ -1,0 +1,453 @@
+"""Hostile input on every door that reads text, on SQLite and PostgreSQL: each answer is a 4xx
+in the one error shape, no row is written, and the server goes on serving."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from service.store.tables import Base
+from tests.integration.conftest import ORDERS_COMPATIBLE, ORDERS_V1, Org
+
+Body = Callable[[str], Any]  # one hostile text -> the JSON body that carries it
+
+
+def _nest(open_: str, inner: str, close: str, depth: int = 600) -> str:
+    return open_ * depth + inner + close * depth
+
+
+#: Deep nesting of each SQL construct sqlglot reads recursively (as DDL, or as a query); each
+#: DDL fits the tests' 20,000-byte schema bound, so the nesting, not the size, is refused.
+DEEP_DDL = {
+    "check-parens": "CREATE TABLE shop.orders (id INT CHECK " + _nest("(", "id > 0", ")") + ")",
+    "default-parens": "CREATE TABLE shop.orders (id INT DEFAULT " + _nest("(", "1", ")") + ")",
+    "check-not": "CREATE TABLE shop.orders (id INT CHECK (" + "NOT " * 2000 + "id > 0))",
+    "check-case": "CREATE TABLE shop.orders (id INT CHECK ("
+    + "CASE WHEN id > 0 THEN " * 600
+    + "1"
+    + " END" * 600
+    + " > 0))",
+    "default-calls": "CREATE TABLE shop.orders (id INT DEFAULT " + _nest("abs(", "1", ")") + ")",
+    "default-casts": "CREATE TABLE shop.orders (id INT DEFAULT "
+    + _nest("CAST(", "1", " AS INT)")
+    + ")",
+    "default-unary-minus": "CREATE TABLE shop.orders (id INT DEFAULT " + "- " * 3000 + "1)",
+    "nested-types": "CREATE TABLE shop.orders (id " + _nest("ARRAY<", "INT", ">") + ")",
+    "array-brackets": "CREATE TABLE shop.orders (id INT DEFAULT " + _nest("ARRAY[", "1", "]") + ")",
+    "subquery-in-check": "CREATE TABLE shop.orders (id INT CHECK (id IN "
+    + _nest("(SELECT id FROM shop.orders WHERE id IN ", "(1)", ")", 300)
+    + "))",
+}
+DEEP_SQL = {
+    "subqueries": "SELECT amount FROM " + _nest("(SELECT amount FROM ", "shop.orders", ") AS x"),
+    "parens": "SELECT " + _nest("(", "amount", ")") + " FROM shop.orders",
+    "not": "SELECT amount FROM shop.orders WHERE " + "NOT " * 5000 + "amount > 0",
+    "case": "SELECT "
+    + "CASE WHEN amount > 0 THEN " * 2000
+    + "amount"
+    + " END" * 2000
+    + " FROM shop.orders",
+    "calls": "SELECT " + _nest("coalesce(", "amount", ")") + " FROM shop.orders",
+    "in-subqueries": "SELECT amount FROM shop.orders WHERE id IN "
+    + _nest("(SELECT id FROM shop.orders WHERE id IN ", "(1)", ")"),
+    "ctes": "WITH "
+    + ", ".join(
+        f"c{i} AS (SELECT * FROM {'c' + str(i - 1) if i else 'shop.orders'})" for i in range(3000)
+    )
+    + " SELECT amount FROM c499 WHERE "
+    + "NOT " * 5000
+    + "1 = 1",
+}
+#: Characters no text field takes (PostgreSQL cannot store NUL; the others hide what a text says).
+CONTROL = {"nul": "\x00", "bell": "\x07", "escape": "\x1b", "del": "\x7f"}
+
+
+@dataclass
+class Door:
+    """A route that reads a text: who may call it and the body that carries the text."""
+
+    who: str
+    path: str
+    body: Body
+    setup: Callable[[Org], None] = field(default=lambda org: None)
+
+
+def _no_open_cr(org: Org) -> None:
+    for cr in org.get("owner", "/change-requests?product=sales.orders").json():
+        if cr["state"] == "proposed":
+            org.post("owner", f"/change-requests/{cr['id']}/withdraw")
+
+
+DDL_DOORS = {
+    "diff-old": Door(
+        "consumer", "/diff", lambda t: {"old": t, "new": ORDERS_V1, "dialect": "postgres"}
+    ),
+    "diff-new": Door(
+        "consumer", "/diff", lambda t: {"old": ORDERS_V1, "new": t, "dialect": "duckdb"}
+    ),
+    "propose": Door(
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda t: {"schema": t, "summary": "hostile"},
+        _no_open_cr,
+    ),
+    "register": Door(
+        "admin",
+        "/products",
+        lambda t: {
+            "name": "x.y",
+            "owners": ["owner@example.com"],
+            "dialect": "bigquery",
+            "schema": t,
+        },
+    ),
+}
+SQL_DOORS = {
+    "subscribe-sql": Door("consumer", "/products/sales.orders/subscriptions", lambda t: {"sql": t}),
+    "lineage-sql": Door(
+        "admin", "/lineage/sql", lambda t: {"name": "v", "sql": t, "dialect": "postgres"}
+    ),
+    "register-view": Door(
+        "admin",
+        "/products",
+        lambda t: {
+            "name": "x.view",
+            "owners": ["owner@example.com"],
+            "dialect": "postgres",
+            "schema": "CREATE TABLE x.view (amount INT)",
+            "sql": t,
+        },
+    ),
+}
+TEXT_DOORS = {
+    "summary": Door(
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda t: {"schema": ORDERS_COMPATIBLE, "summary": f"a{t}b"},
+        _no_open_cr,
+    ),
+    "description": Door(
+        "admin",
+        "/products",
+        lambda t: {
+            "name": "x.y",
+            "description": f"a{t}b",
+            "owners": ["owner@example.com"],
+            "dialect": "postgres",
+            "schema": ORDERS_V1,
+        },
+    ),
+    "quoted-column": Door(
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda t: {
+            "schema": ORDERS_V1.replace("note VARCHAR(100)", f'"no{t}te" VARCHAR(100)'),
+            "summary": "s",
+        },
+        _no_open_cr,
+    ),
+    "subscription-sql": Door(
+        "consumer",
+        "/products/sales.orders/subscriptions",
+        lambda t: {"sql": f"SELECT amount /*{t}*/ FROM shop.orders"},
+    ),
+    "subscription-column": Door(
+        "consumer", "/products/sales.orders/subscriptions", lambda t: {"columns": [f"am{t}ount"]}
+    ),
+    "channel": Door(
+        "consumer",
+        "/products/sales.orders/subscriptions",
+        lambda t: {"channels": [f"https://example.com/h{t}ook"]},
+    ),
+    "owner-email": Door(
+        "admin",
+        "/products",
+        lambda t: {
+            "name": "x.y",
+            "owners": [f"o{t}@example.com"],
+            "dialect": "postgres",
+            "schema": ORDERS_V1,
+        },
+    ),
+    "openlineage-job": Door(
+        "admin",
+        "/api/v1/lineage",
+        lambda t: {"job": {"namespace": "n", "name": f"j{t}"}, "run": {"runId": "r"}},
+    ),
+    "dbt-node": Door(
+        "admin",
+        "/lineage/dbt",
+        lambda t: {"nodes": {f"model.p.m{t}": {"resource_type": "model"}}},
+    ),
+    "rename-hint": Door(
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda t: {"schema": ORDERS_COMPATIBLE, "summary": "s", "renames": {f"a{t}": "b"}},
+        _no_open_cr,
+    ),
+}
+
+
+def _rows(app: FastAPI) -> dict[str, int]:
+    """Row count of every table but the audit log's token records (nothing else may change)."""
+    with app.state.steward.db.reading() as session:
+        return {
+            t.name: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in Base.metadata.sorted_tables
+        }
+
+
+@pytest.fixture
+def hostile(org: Org) -> Org:
+    """A product with a subscription and an open change request."""
+    org.register()
+    org.post("consumer", "/products/sales.orders/subscriptions", {"columns": ["amount"]})
+    assert org.propose(ORDERS_COMPATIBLE).status_code == 201
+    return org
+
+
+def _refused(app: FastAPI, org: Org, door: Door, body: Any, **request: Any) -> dict[str, Any]:
+    """Send a hostile body through a door: a 4xx in the one shape, nothing written, still up."""
+    door.setup(org)
+    before = _rows(app)
+    if "content" in request:
+        response = org.client.post(
+            door.path, headers={**org.h(door.who), **request.pop("headers", {})}, **request
+        )
+    else:
+        response = org.client.post(door.path, json=body, headers=org.h(door.who))
+    assert 400 <= response.status_code < 500, response.text[:500]
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"code", "message", "details"} and error["message"]
+    assert _rows(app) == before
+    assert org.client.get("/health").json() == {"status": "ok"}
+    assert org.get("consumer", "/products/sales.orders").status_code == 200
+    return error
+
+
+DEEP_CASES = [
+    pytest.param(door, text, id=f"{d}-{t}")
+    for d, door in DDL_DOORS.items()
+    for t, text in DEEP_DDL.items()
+] + [
+    pytest.param(door, text, id=f"{d}-{t}")
+    for d, door in SQL_DOORS.items()
+    for t, text in DEEP_SQL.items()
+]
+
+
+@pytest.mark.parametrize(("door", "text"), DEEP_CASES)
+def test_deep_nesting_is_refused_in_words(
+    app: FastAPI, hostile: Org, door: Door, text: str
+) -> None:
+    error = _refused(app, hostile, door, door.body(text))
+    assert error["code"] in {"schema_parse_error", "invalid_input"}
+    assert "nest" in error["message"] or "deep" in error["message"], error["message"]
+
+
+CONTROL_CASES = [
+    pytest.param(door, char, id=f"{d}-{c}")
+    for d, door in TEXT_DOORS.items()
+    for c, char in CONTROL.items()
+]
+
+
+@pytest.mark.parametrize(("door", "char"), CONTROL_CASES)
+def test_control_characters_are_refused_in_words(
+    app: FastAPI, hostile: Org, door: Door, char: str
+) -> None:
+    error = _refused(app, hostile, door, door.body(char))
+    assert error["code"] in {"invalid_input", "schema_parse_error"}
+    assert "control character" in json.dumps(error) or "U+" in json.dumps(error), error
+
+
+@pytest.mark.parametrize("door", list(TEXT_DOORS.values()), ids=list(TEXT_DOORS))
+def test_lone_surrogates_are_refused_in_words(app: FastAPI, hostile: Org, door: Door) -> None:
+    # json.dumps writes the lone surrogate as the escape \ud800, as a hostile client would
+    raw = json.dumps(door.body("\ud800")).encode()
+    error = _refused(
+        app, hostile, door, None, content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert error["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("truncated", b'{"old": "CREATE'),
+        ("not-json", b"CREATE TABLE t (a INT)"),
+        ("invalid-utf8", b'{"old": "\xff\xfe", "new": "x", "dialect": "postgres"}'),
+        ("deep-arrays", b"[" * 100_000 + b"]" * 100_000),
+        ("deep-objects", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+        ("nan", b'{"old": NaN, "new": "x", "dialect": "postgres"}'),
+        ("empty", b""),
+    ],
+)
+def test_malformed_bodies_are_400_or_422(app: FastAPI, hostile: Org, name: str, raw: bytes) -> None:
+    door = DDL_DOORS["diff-old"]
+    error = _refused(
+        app, hostile, door, None, content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert error["code"] in {"invalid_json", "invalid_input"}
+
+
+def test_a_huge_in_list_is_bounded_by_the_schema_size(app: FastAPI, hostile: Org) -> None:
+    items = ",".join(str(i) for i in range(200_000))
+    text = f"CREATE TABLE shop.orders (id INT CHECK (id IN ({items})))"
+    error = _refused(app, hostile, DDL_DOORS["propose"], DDL_DOORS["propose"].body(text))
+    assert "bytes" in error["message"]
+
+
+def test_a_huge_body_is_413_before_the_token_is_looked_at(app: FastAPI, hostile: Org) -> None:
+    limit = app.state.steward.settings.max_body_bytes
+    door = Door("consumer", "/diff", lambda t: None)
+    raw = b" " * (limit + 1)
+    for who in ("consumer", None):
+        response = hostile.client.post(
+            door.path, content=raw, headers={**hostile.h(who), "Content-Type": "application/json"}
+        )
+        assert response.status_code == 413, response.text
+        assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_streamed_body_without_length_is_cut_at_the_bound(app: FastAPI, hostile: Org) -> None:
+    limit = app.state.steward.settings.max_body_bytes
+    sent = 0
+
+    def chunks() -> Any:
+        nonlocal sent
+        while sent <= 4 * limit:
+            sent += 64_000
+            yield b" " * 64_000
+
+    response = hostile.client.post(
+        "/diff", content=chunks(), headers={**hostile.h(None), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert hostile.client.get("/health").status_code == 200
+
+
+def test_a_5_mb_summary_is_refused(app: FastAPI, hostile: Org) -> None:
+    door = TEXT_DOORS["summary"]
+    error = _refused(app, hostile, door, {"schema": ORDERS_COMPATIBLE, "summary": "s" * 5_000_000})
+    assert error["code"] in {"invalid_input", "too_large"}
+
+
+def test_ten_thousand_channels_are_refused(app: FastAPI, hostile: Org) -> None:
+    door = TEXT_DOORS["channel"]
+    channels = [f"https://example.com/hook/{i}" for i in range(10_000)]
+    error = _refused(app, hostile, door, {"channels": channels})
+    assert error["details"]["errors"][0]["field"] == "channels"
+
+
+def _event(name: str = "j") -> bytes:
+    body = {"eventType": "COMPLETE", "job": {"namespace": "n", "name": name}, "run": {"runId": "r"}}
+    return json.dumps(body).encode()
+
+
+def test_a_gzip_openlineage_event_is_accepted(hostile: Org) -> None:
+    headers = {
+        **hostile.h("admin"),
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
+    response = hostile.client.post(
+        "/api/v1/lineage", content=gzip.compress(_event()), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "n/j"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "status"),
+    [
+        ("bomb", gzip.compress(b" " * 60_000_000, compresslevel=9), 413),
+        ("not-gzip", _event(), 400),
+        ("truncated", gzip.compress(_event())[:-12], 400),
+    ],
+)
+def test_bad_gzip_bodies_are_refused(
+    app: FastAPI, hostile: Org, name: str, raw: bytes, status: int
+) -> None:
+    door = Door("admin", "/api/v1/lineage", lambda t: None)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    error = _refused(app, hostile, door, None, content=raw, headers=headers)
+    assert error["code"] in {"too_large", "bad_request"}
+    response = hostile.client.post(
+        "/api/v1/lineage", content=raw, headers={**hostile.h("admin"), **headers}
+    )
+    assert response.status_code == status
+
+
+def test_an_unknown_content_encoding_is_415(hostile: Org) -> None:
+    response = hostile.client.post(
+        "/api/v1/lineage",
+        content=_event(),
+        headers={
+            **hostile.h("admin"),
+            "Content-Type": "application/json",
+            "Content-Encoding": "br",
+        },
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_encoding"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/products/a%00b",
+        "/products/a%00b/versions",
+        "/products/sales.orders/versions/1.0.%00",
+        "/change-requests?product=a%00b",
+        "/audit?product=a%00b",
+        "/products/a%00b/subscriptions",
+    ],
+)
+def test_nul_in_a_path_or_query_is_refused(hostile: Org, path: str) -> None:
+    response = hostile.get("admin", path)
+    assert response.status_code in {404, 422}, response.text
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_405_names_every_method_the_path_allows(hostile: Org) -> None:
+    response = hostile.client.request("DELETE", "/products", headers=hostile.h("admin"))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://localhost:5432/",
+        "http://[::1]:8231/hooks",
+        "http://10.0.0.1/admin",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://0.0.0.0:8000/",
+        "http://224.0.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fe80::1]/",
+        "http://127.1/",
+        "http://2130706433/",
+        "https://127.0.0.1:443/hook",
+        "http://100.64.0.1/",
+    ],
+)
+def test_webhooks_inside_the_network_are_refused_when_subscribing(
+    app: FastAPI, hostile: Org, url: str
+) -> None:
+    door = TEXT_DOORS["channel"]
+    error = _refused(app, hostile, door, {"channels": ["email", url]})
+    assert error["details"]["field"] == "channels"
+    assert "address" in error["message"]
