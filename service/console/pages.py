@@ -25,7 +25,7 @@ from service.console.views import (
 )
 from service.domain import MAX_PAGE, ChangeRequest, Page, State, parse_duration
 from service.errors import NotAuthenticated, StewardError
-from service.usecases import catalogue, changes, inbox, products, subscriptions
+from service.usecases import catalogue, changes, comments, inbox, products, subscriptions
 from service.usecases.auth import authenticate, whoami
 from service.usecases.common import stored_schema
 from service.usecases.notices import visible_notices
@@ -41,6 +41,7 @@ DONE = {
     "acknowledge": "Acknowledged.",
     "withdraw": "Withdrawn.",
     "release": "Released.",
+    "comment": "Comment posted.",
     "proposed": "Change request submitted.",
 }
 
@@ -228,6 +229,7 @@ def change_request_page(request: Request, cr_id: int) -> Response:
     now = console.clock()
     with console.ctx.db.reading() as session:
         cr = changes.get_change_request(session, cr_id, now, me)
+        remarks = comments.list_comments(session, cr_id)
         product = products.get_product(session, cr.product)
         versions = products.list_versions(session, cr.product)
         # The notices as the API shows them to this viewer (others' only to owners and admins).
@@ -274,6 +276,7 @@ def change_request_page(request: Request, cr_id: int) -> Response:
         lines=lines,
         impact=impact,
         graph=impact_svg(lines, impact),
+        comments=remarks,
         timeline=_timeline(cr, notices, extra),
         may_decide="owner" in my_roles and cr.state is State.PROPOSED,
         may_release="owner" in my_roles and cr.state is State.SCHEDULED,
@@ -296,6 +299,21 @@ ALL = Page(limit=MAX_PAGE)
 
 # The decisions that carry the comment box's text as their reason (audited, sent on).
 TAKE_REASON = frozenset({"approve", "reject", "withdraw"})
+
+
+@router.post("/change-requests/{cr_id}/comment")
+def comment(
+    request: Request,
+    cr_id: int,
+    csrf: Csrf = None,
+    body: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    """Comment on a change request: the API's use case (participants told, audited)."""
+    console = console_of(request)
+    me = console.checked(request, console.viewer(request), csrf)
+    with console.ctx.db.writing() as session:
+        comments.add_comment(session, actor=me, cr_id=cr_id, body=body, now=console.clock())
+    return _see(f"/ui/change-requests/{cr_id}", "comment")
 
 
 @router.post("/change-requests/{cr_id}/{action}")

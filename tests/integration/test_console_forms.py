@@ -126,3 +126,29 @@ def test_a_preview_writes_nothing_and_a_consumer_cannot_propose(org: Org) -> Non
     )
     assert refused.status_code == 403
     assert "owner" in alerts(refused.text)[0]
+
+
+def test_a_comment_and_a_decisions_reason_are_kept_and_shown_on_the_review_page(
+    org: Org,
+) -> None:
+    org.register()
+    assert org.propose(ORDERS_BREAKING, who="maintainer").status_code == 201
+    consumer, csrf = signed_in(org, "consumer")
+    answer = consumer.post(
+        "/ui/change-requests/1/comment", data={"csrf": csrf, "body": "Which view replaces it?"}
+    )
+    assert answer.status_code == 200 and "Comment posted." in answer.text
+    assert "Which view replaces it?" in answer.text
+    stored = org.get("owner", "/change-requests/1/comments").json()
+    assert [(c["author"], c["body"]) for c in stored] == [
+        ("consumer@example.com", "Which view replaces it?")
+    ]
+    empty = consumer.post("/ui/change-requests/1/comment", data={"csrf": csrf, "body": "  "})
+    assert empty.status_code == 422 and alerts(empty.text) == ["a comment needs some text"]
+    owner, csrf = signed_in(org, "owner")
+    answer = owner.post(
+        "/ui/change-requests/1/reject", data={"csrf": csrf, "comment": "use a view instead"}
+    )
+    assert answer.status_code == 200 and "Rejected." in answer.text
+    decided = org.get("owner", "/change-requests/1").json()
+    assert decided["state"] == "rejected" and decided["decision_reason"] == "use a view instead"
