@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from notifications.webhook import TargetPolicy
 from service.api import create_app
-from service.scheduler import NoticeScheduler, SchedulerSettings
+from service.scheduler import NoticeScheduler
 from service.settings import Settings
 from service.store.tables import NoticeRow
 
@@ -43,7 +43,7 @@ def _subscribed_change(org: Org, url: str) -> int:
 def _tick(app: FastAPI, smtp_port: int, clock: Clock, policy: TargetPolicy) -> None:
     worker = NoticeScheduler(
         app.state.steward.db,
-        SchedulerSettings(smtp_port=smtp_port, max_attempts=1),
+        Settings(smtp_port=smtp_port, max_attempts=1),
         clock=clock,
         webhook_policy=policy,
     )
