@@ -80,7 +80,7 @@ def test_a_breaking_change_is_proposed_approved_by_the_owner_and_acknowledged_by
     owner = sign_in(new_context(), server, OWNER)
     owner.goto(f"{server.base}/ui/waiting")
     owner.get_by_role("link", name=re.compile("amount in cents")).click()
-    owner.get_by_label("Comment").fill("Go ahead; finance knows.")
+    owner.get_by_label("Comment", exact=True).fill("Go ahead; finance knows.")
     owner.get_by_role("button", name="Approve").click()
     expect(owner.get_by_role("status")).to_have_text("Approved.")
     expect(owner.locator(".state")).to_contain_text("Scheduled")
