@@ -204,20 +204,20 @@ def release_early(*, known_readers: int, awaiting: int, waived: bool) -> bool:
 def retirement(
     released_at: datetime, *, breaking: bool, sunset_period: timedelta, announced: datetime | None
 ) -> datetime:
-    """When the version a release replaces is retired: never before a date already announced.
-
-    A compatible successor reads everything the old version did, so the old one retires at
-    the release moment; a breaking one keeps it for the sunset period.
+    """When the version a release replaces is retired: the product's sunset period after the
+    release, compatible or not (readers pinned to the old version keep it that long), and
+    never before a date already announced.
 
     >>> from datetime import datetime, timedelta
     >>> t = datetime(2026, 1, 1)
-    >>> retirement(t, breaking=False, sunset_period=timedelta(days=30), announced=None) == t
-    True
+    >>> retirement(t, breaking=False, sunset_period=timedelta(days=30), announced=None)
+    datetime.datetime(2026, 1, 31, 0, 0)
     >>> later = datetime(2026, 3, 1)
     >>> retirement(t, breaking=True, sunset_period=timedelta(days=30), announced=later) == later
     True
     """
-    moment = released_at + sunset_period if breaking else released_at
+    del breaking  # the same period for both: a pinned reader needs time either way
+    moment = released_at + sunset_period
     return max(moment, announced) if announced is not None else moment
 
 

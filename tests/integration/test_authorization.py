@@ -83,7 +83,7 @@ SETUP: dict[str, Callable[[Org], Request]] = {
     )[1],
     "GET /products/{name}/versions/{version}": lambda org: (
         _released(org),
-        ("GET", "/products/sales.orders/versions/1.0.0", None),
+        ("GET", "/products/sales.orders/versions/current", None),
     )[1],
     "POST /products/{name}/subscriptions": lambda org: (
         _product(org),

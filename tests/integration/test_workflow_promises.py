@@ -184,14 +184,18 @@ def test_an_early_release_never_moves_the_announced_sunset_earlier(
     assert shown.status_code == 200 and parsedate_to_datetime(shown.headers["Sunset"]) == announced
 
 
-def test_a_compatible_release_retires_the_previous_version_at_the_release_moment(
-    org: Org, clock: Clock
+def test_a_compatible_release_keeps_the_previous_version_for_its_sunset_period_then_410(
+    org: Org, clock: Clock, tick: Callable[..., None]
 ) -> None:
     org.register(sunset_period="P30D")
     cr = _ok(org.propose(ORDERS_COMPATIBLE), 201)
     released = _ok(org.post("owner", f"/change-requests/{cr['id']}/approve"))
     versions = _ok(org.get("consumer", "/products/sales.orders/versions"))
-    assert _at(versions[0]["sunset_at"]) == _at(released["released_at"]) == clock()
+    assert _at(released["released_at"]) == clock()
+    assert _at(versions[0]["sunset_at"]) == clock() + timedelta(days=30)
+    kept = org.get("consumer", "/products/sales.orders/versions/1.0.0")
+    assert kept.status_code == 200 and "Sunset" in kept.headers
+    tick(days=30)
     gone = org.get("consumer", "/products/sales.orders/versions/1.0.0")
     assert gone.status_code == 410
     assert gone.json()["error"]["details"]["successor"] == "/products/sales.orders/versions/1.1.0"
