@@ -61,7 +61,7 @@ def test_the_migration_route_rewrites_each_subscription_or_names_its_breaking_li
     org: Org,
 ) -> None:
     cr = _propose(org)
-    response = org.get("consumer", f"/change-requests/{cr['id']}/migration")
+    response = org.get("owner", f"/change-requests/{cr['id']}/migration")
     assert response.status_code == 200, response.text
     data = response.json()
     assert set(data) == {"changes", "compatibility_views", "alternative", "consumers"}
@@ -75,6 +75,10 @@ def test_the_migration_route_rewrites_each_subscription_or_names_its_breaking_li
         None,
     )
     assert [(b["line"], b["column"]) for b in broken["breaks"]] == [(3, "status")]
+    # A consumer sees only their own SQL: another's query is not theirs to read.
+    own = org.get("consumer", f"/change-requests/{cr['id']}/migration").json()
+    assert [c["consumer"] for c in own["consumers"]] == ["consumer@example.com"]
+    assert own["compatibility_views"] == data["compatibility_views"]
 
 
 def test_the_migration_route_answers_404_and_401_in_the_error_shape(org: Org) -> None:
@@ -114,7 +118,7 @@ def test_subscriptions_sharing_one_query_each_get_its_rewrite(org: Org) -> None:
     cr = _propose(org)
     same = org.post("other_owner", "/products/sales.orders/subscriptions", {"sql": READS_AMOUNT})
     assert same.status_code == 201, same.text
-    data = org.get("consumer", f"/change-requests/{cr['id']}/migration").json()
+    data = org.get("owner", f"/change-requests/{cr['id']}/migration").json()
     by_consumer = {c["consumer"]: c for c in data["consumers"]}
     assert set(by_consumer) == {
         "consumer@example.com", "consumer2@example.com", "other-owner@example.com"
