@@ -202,7 +202,7 @@ def release_early(*, known_readers: int, awaiting: int, waived: bool) -> bool:
 
 
 def retirement(
-    released_at: datetime, *, breaking: bool, sunset_period: timedelta, announced: datetime | None
+    released_at: datetime, *, sunset_period: timedelta, announced: datetime | None
 ) -> datetime:
     """When the version a release replaces is retired: the product's sunset period after the
     release, compatible or not (readers pinned to the old version keep it that long), and
@@ -210,13 +210,12 @@ def retirement(
 
     >>> from datetime import datetime, timedelta
     >>> t = datetime(2026, 1, 1)
-    >>> retirement(t, breaking=False, sunset_period=timedelta(days=30), announced=None)
+    >>> retirement(t, sunset_period=timedelta(days=30), announced=None)
     datetime.datetime(2026, 1, 31, 0, 0)
     >>> later = datetime(2026, 3, 1)
-    >>> retirement(t, breaking=True, sunset_period=timedelta(days=30), announced=later) == later
+    >>> retirement(t, sunset_period=timedelta(days=30), announced=later) == later
     True
     """
-    del breaking  # the same period for both: a pinned reader needs time either way
     moment = released_at + sunset_period
     return max(moment, announced) if announced is not None else moment
 

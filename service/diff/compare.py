@@ -17,11 +17,12 @@ from service.schema.model import Schema
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """Both schemas as read and the changes between them."""
+    """Both schemas as read, the rename hints as resolved against OLD, and the changes."""
 
     old: Schema
     new: Schema
     changes: ChangeSet
+    renames: Mapping[str, str]
 
 
 def compare(
@@ -50,7 +51,7 @@ def compare(
         max_bytes=max_bytes,
     )
     hints = resolve_rename_map(renames, before)  # as the CLI's --rename, per dialect
-    return Comparison(before, after, diff_schemas(before, after, renames=hints))
+    return Comparison(before, after, diff_schemas(before, after, renames=hints), hints)
 
 
 def compare_report(

@@ -94,8 +94,7 @@ def propose(
         renames=renames or {},
         max_bytes=limits.max_schema_bytes,
     )
-    new, changes = comparison.new, comparison.changes
-    hints = resolve_rename_map(renames, old)  # as compare resolved them, for the migration
+    new, changes, hints = comparison.new, comparison.changes, dict(comparison.renames)
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)

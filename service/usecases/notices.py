@@ -229,7 +229,6 @@ def publish(session: Session, product: ProductRow, cr: ChangeRequestRow, now: da
     current.deprecated_at = current.deprecated_at or now
     current.sunset_at = retirement(
         now,
-        breaking=cr.breaking,
         sunset_period=parse_duration(product.sunset_period, field="sunset_period"),
         announced=current.sunset_at,  # a date announced to readers never moves earlier
     )
