@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, le=64, description="API worker processes `steward serve` starts."
     )
+    worker_timeout: int = Field(
+        default=60,
+        ge=1,
+        description="Seconds a worker process may take to start or to answer the supervisor's "
+        "health check before it is replaced (with `STEWARD_WORKERS` above 1).",
+    )
     access_log: bool = Field(
         default=False, description="Log one line per HTTP request (uvicorn's access log)."
     )

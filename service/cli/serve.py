@@ -217,6 +217,9 @@ def run_workers(settings: Settings) -> None:
     worker = settings.model_copy(update={"run_migrations": False, "session_secret": secret})
     config = uvicorn.Config(
         partial(create_app, worker), factory=True, workers=settings.workers,
+        # A worker answers the supervisor only once it has imported the app: on a busy
+        # machine that takes longer than uvicorn's 5 s, and it would be killed in a loop.
+        timeout_worker_healthcheck=settings.worker_timeout,
         **_uvicorn_options(settings),
     )  # fmt: skip
     server = uvicorn.Server(config)
