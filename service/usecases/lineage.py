@@ -140,11 +140,18 @@ class LineageIndex:
         self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
         self._lock = threading.Lock()
 
-    def refresh(self, session: Session) -> None:
-        """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
+    def refresh(self, session: Session, *, committed: bool = True) -> None:
+        """Load product tables, defining SQLs and lineage inputs stored since the last refresh.
+
+        COMMITTED=False: SESSION holds rows not committed yet (a release re-diffing the other
+        open change requests sees the version it publishes). Product versions are loaded (no
+        lineage inputs: those wait for a committed refresh), and the next refresh looks at
+        every product again: were they rolled back, a later row could take their ids (SQLite
+        reuses them) and leave the generation unchanged.
+        """
         with self._lock:
             generation = store_generation(session)
-            if generation == self._generation:
+            if committed and generation == self._generation:
                 return
             products = session.scalars(select(ProductRow)).all()
             current = q.current_versions(session, [p.id for p in products])
@@ -161,6 +168,9 @@ class LineageIndex:
                         "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
                     )
                 self._versions[product.id] = version.id
+            if not committed:
+                self._generation = None
+                return
             ids = session.scalars(select(LineageSourceRow.id)).all()
             missing = sorted(set(ids) - self._sources)
             if missing:
@@ -244,3 +254,40 @@ class LineageIndex:
             self._graph.remove_object(sub.node)
             known[sub.node] = (sub.columns, shape)
         add_subscribers(self._graph, changed, tables)
+
+
+def product_impact(
+    session: Session,
+    product: ProductRow,
+    changes: ChangeSet,
+    old: Schema,
+    lineage: LineageIndex | None = None,
+) -> Impact:
+    """Who CHANGES to PRODUCT (whose current schema is OLD) reach: its subscriptions join the
+    lineage graph's readers for one answer (LINEAGE: the door's index; else one built now)."""
+    if lineage is None:
+        lineage = LineageIndex()
+        lineage.refresh(session)
+    subscribers = [
+        Subscriber(
+            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
+        )
+        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, product.id)
+    ]
+    return lineage.impact(
+        changes,
+        old,
+        product=product.name,
+        subscribers=subscribers,
+        fallback=_owners(product),
+        owners_of=lambda names: _owners_of(session, names),
+    )
+
+
+def _owners(product: ProductRow) -> tuple[str, ...]:
+    return tuple(sorted(m.principal.email for m in product.members if m.role == "owner"))
+
+
+def _owners_of(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
+    rows = session.scalars(select(ProductRow).where(ProductRow.name.in_(names))).all()
+    return {r.name: _owners(r) for r in rows}

@@ -103,11 +103,19 @@ def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> Prod
 def retire(
     name: str, ctx: Ctx, actor: Caller, body: Annotated[DecisionIn | None, Body()] = None
 ) -> ChangeRequestOut:
-    """Announce the product's retirement (owners and admins), like a breaking change: every
-    reader gets a deprecation notice; at the effective date every version answers 410."""
+    """Announce the product's retirement (owners and admins), like a breaking change removing
+    every table: every reader lineage knows gets a deprecation notice; at the effective date
+    every version answers 410."""
+    with ctx.db.reading() as session:
+        ctx.lineage.refresh(session)
     with ctx.db.writing() as session:
         cr = retire_product(
-            session, actor=actor, name=name, reason=body.reason if body else None, now=ctx.clock()
+            session,
+            actor=actor,
+            name=name,
+            reason=body.reason if body else None,
+            now=ctx.clock(),
+            lineage=ctx.lineage,
         )
     return ChangeRequestOut.model_validate(cr)
 
