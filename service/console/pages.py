@@ -138,7 +138,7 @@ def product_page(request: Request, name: str) -> Response:
     now = console.clock()
     with console.ctx.db.reading() as session:
         product = products.get_product(session, name)
-        versions = products.list_versions(session, name)
+        versions = products.list_versions(session, name).items
         subs = subscriptions.list_subscriptions(session, name, me, ALL)[0].items
         crs = changes.list_change_requests(
             session, product=name, state=None, now=now, page=ALL, viewer=me
@@ -229,9 +229,9 @@ def change_request_page(request: Request, cr_id: int) -> Response:
     now = console.clock()
     with console.ctx.db.reading() as session:
         cr = changes.get_change_request(session, cr_id, now, me)
-        remarks = comments.list_comments(session, cr_id)
+        remarks = comments.list_comments(session, cr_id).items
         product = products.get_product(session, cr.product)
-        versions = products.list_versions(session, cr.product)
+        versions = products.list_versions(session, cr.product).items
         # The notices as the API shows them to this viewer (others' only to owners and admins).
         notices = [
             Moment(

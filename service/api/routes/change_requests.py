@@ -110,10 +110,15 @@ def add_comment(cr_id: Id, body: CommentIn, ctx: Ctx, actor: Caller) -> CommentO
 
 
 @router.get("/change-requests/{cr_id}/comments", response_model=list[CommentOut])
-def list_comments(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[CommentOut]:
-    """A change request's comments, oldest first."""
+def list_comments(
+    cr_id: Id, ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[CommentOut]:
+    """A change request's comments, oldest first; a page (`limit`, `cursor`; see
+    `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [CommentOut.model_validate(c) for c in comments.list_comments(session, cr_id)]
+        found = comments.list_comments(session, cr_id, page)
+    next_page(request, response, found.next_after)
+    return [CommentOut.model_validate(c) for c in found.items]
 
 
 @router.post("/change-requests/{cr_id}/acknowledge", response_model=ChangeRequestOut)

@@ -137,10 +137,19 @@ def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
-def list_versions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
-    """A product's versions, oldest first."""
+def list_versions(
+    name: ProductName,
+    ctx: Ctx,
+    _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
+) -> list[VersionOut]:
+    """A product's versions, oldest first; a page (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [VersionOut.model_validate(v) for v in uc.list_versions(session, name)]
+        found = uc.list_versions(session, name, page)
+    next_page(request, response, found.next_after)
+    return [VersionOut.model_validate(v) for v in found.items]
 
 
 @router.get(
@@ -159,7 +168,7 @@ def get_version(
     410 Gone with the successor's link once its sunset has passed."""
     with ctx.db.reading() as session:
         found, ddl = uc.get_version(session, name, version)
-        versions = uc.list_versions(session, name)
+        versions = uc.list_versions(session, name).items
         headers = deprecation_headers(name, found, versions)
     if retired(found.sunset_at, ctx.clock()):
         raise Gone(
