@@ -135,6 +135,7 @@ class LineageIndex:
         self._generation: tuple[int, int, int, int] | None = None
         self._sources: set[int] = set()  # lineage source ids already in the graph
         self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
+        self._provisional: set[int] = set()  # products loaded from rows maybe never committed
         self._product_tables: dict[str, str] = {}  # table name -> product name
         #: Subscription reader nodes in the graph: product -> node -> what it was added with.
         self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
@@ -146,13 +147,17 @@ class LineageIndex:
         COMMITTED=False: SESSION holds rows not committed yet (a release re-diffing the other
         open change requests sees the version it publishes). Product versions are loaded (no
         lineage inputs: those wait for a committed refresh), and the next refresh looks at
-        every product again: were they rolled back, a later row could take their ids (SQLite
-        reuses them) and leave the generation unchanged.
+        every product again, and loads those it loaded so again: were they rolled back, a later
+        row could take their ids (SQLite reuses them) and leave the generation unchanged.
         """
         with self._lock:
             generation = store_generation(session)
             if committed and generation == self._generation:
                 return
+            if committed:
+                for product_id in self._provisional:
+                    self._versions.pop(product_id, None)
+                self._provisional.clear()
             products = session.scalars(select(ProductRow)).all()
             current = q.current_versions(session, [p.id for p in products])
             for product in products:
@@ -168,6 +173,8 @@ class LineageIndex:
                         "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
                     )
                 self._versions[product.id] = version.id
+                if not committed:
+                    self._provisional.add(product.id)
             if not committed:
                 self._generation = None
                 return
@@ -183,6 +190,11 @@ class LineageIndex:
                     self._add(source.kind, source.name, source.dialect, source.payload)
                     self._sources.add(source.id)
             self._generation = generation
+
+    def columns_of(self, table: str) -> list[str] | None:
+        """The columns the index knows TABLE has (None: a table it does not know)."""
+        with self._lock:
+            return self._graph.columns_of(table)
 
     def _add(
         self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]
