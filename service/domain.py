@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -283,6 +285,26 @@ def masked(channel: str) -> str:
         return channel
     host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
     return f"{scheme}://{host}/…"
+
+
+def subscription_fingerprint(
+    columns: list[str] | None,
+    sql: str | None,
+    version: str | None,
+    channels: list[str],
+    all_changes: bool,
+) -> str:
+    """What makes two subscriptions of one consumer to one product identical, as a digest:
+    the columns read (None: all), the SQL, the version, the channels and `all_changes`, each
+    exactly as stored. The store keeps (product, consumer, fingerprint) unique.
+
+    >>> subscription_fingerprint(["shop.orders.amount"], None, None, ["email"], False)[:12]
+    'bcbf0aef65ff'
+    """
+    canonical = json.dumps(
+        [columns, sql, version, channels, all_changes], separators=(",", ":"), ensure_ascii=True
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from service.store import outbox
 from service.store.db import Database
 from service.store.tables import ChangeRequestRow, NoticeRow, VersionRow
 from service.usecases.changes import release
+from service.usecases.lineage import LineageIndex
 from service.usecases.notices import deprecation_delivered_at, effective_at, write_notices
 from service.usecases.participants import tell_deciders
 
@@ -80,6 +81,8 @@ class NoticeScheduler:
     rng: random.Random = field(default_factory=random.Random)
     # None: the settings' policy (STEWARD_WEBHOOK_ALLOWED_HOSTS); tests may pass their own.
     webhook_policy: TargetPolicy | None = None
+    #: The process's lineage index (the app's when run in-process): a release re-diffs with it.
+    lineage: LineageIndex = field(default_factory=LineageIndex)
 
     def _policy(self) -> TargetPolicy:
         return self.webhook_policy or TargetPolicy(self.config.webhook_allowed_hosts)
@@ -108,7 +111,10 @@ class NoticeScheduler:
             outbox.release_lease(session, holder=self.holder)
 
     def enqueue_due(self, now: datetime) -> int:
-        """Write the notices and transitions whose time has come; one transaction."""
+        """Write the notices and transitions whose time has come; one transaction (the lineage
+        index is topped up first, from what is committed: one small query when nothing is new)."""
+        with self.db.reading() as session:
+            self.lineage.refresh(session)
         with self.db.writing() as session:
             count = 0
             scheduled = session.scalars(
@@ -163,7 +169,7 @@ class NoticeScheduler:
             return 0
         count = self._reminders(session, cr, "", when, deprecation_delivered_at(session, cr), now)
         if now >= when and not outbox.has_mark(session, cr.id, "release"):
-            release(session, actor=None, cr_id=cr.id, now=now)
+            release(session, actor=None, cr_id=cr.id, now=now, lineage=self.lineage)
             outbox.add_mark(session, cr.id, "release", now)
             count += 1
         return count
@@ -298,9 +304,10 @@ class Running:
         self.worker.db.dispose()
 
 
-def start_scheduler(settings: Settings) -> Running:
-    """Start the one tick job on the running event loop (`steward serve` calls this in-process)."""
-    worker = NoticeScheduler(Database(settings), settings)
+def start_scheduler(settings: Settings, lineage: LineageIndex | None = None) -> Running:
+    """Start the one tick job on the running event loop (`steward serve` calls this in-process,
+    with the app's lineage index)."""
+    worker = NoticeScheduler(Database(settings), settings, lineage=lineage or LineageIndex())
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         worker.tick,

@@ -159,8 +159,9 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "conflict", "a concurrent request changed the same data; retry")
 
 
-def _start_scheduler(settings: Settings) -> Any:
-    """Start the notice scheduler in-process when that module is installed (else None)."""
+def _start_scheduler(settings: Settings, lineage: LineageIndex) -> Any:
+    """Start the notice scheduler in-process when that module is installed (else None), with
+    the app's lineage index."""
     if not settings.scheduler:
         return None
     try:
@@ -168,7 +169,7 @@ def _start_scheduler(settings: Settings) -> Any:
     except ImportError:
         return None
     start = getattr(module, "start_scheduler", None)
-    return start(settings) if callable(start) else None
+    return start(settings, lineage) if callable(start) else None
 
 
 def create_app(
@@ -193,7 +194,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker.warm()
-        scheduler = _start_scheduler(settings)
+        scheduler = _start_scheduler(settings, ctx.lineage)
         # What start-up built (routes, models, sqlglot's tables) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
         gc.freeze()

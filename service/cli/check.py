@@ -12,11 +12,34 @@ import httpx
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def ask(client: httpx.Client, product: str, schema: str, token: str) -> dict[str, Any]:
-    """POST the schema to the server's gate; the answer's JSON (a click error when refused)."""
+def hints(renames: tuple[str, ...]) -> dict[str, str]:
+    """`--rename OLD=NEW` hints as the API's `renames` object; the server resolves them against
+    the product's current schema exactly as `steward diff` does against OLD."""
+    found: dict[str, str] = {}
+    for hint in renames:
+        left, eq, right = (part.strip() for part in hint.partition("="))
+        if not eq or not left or not right:
+            raise click.BadParameter(
+                f"{hint!r} is not of the form TABLE.OLD=NEW", param_hint="--rename"
+            )
+        if left in found:
+            raise click.BadParameter(f"{left} is renamed twice", param_hint="--rename")
+        found[left] = right
+    return found
+
+
+def ask(
+    client: httpx.Client,
+    product: str,
+    schema: str,
+    token: str,
+    renames: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST the schema (and rename hints) to the server's gate; the answer's JSON (a click
+    error when refused)."""
     response = client.post(
         f"/products/{product}/check",
-        json={"schema": schema},
+        json={"schema": schema, "renames": renames or {}},
         headers={"Authorization": f"Bearer {token}"},
     )
     body: dict[str, Any] = response.json() if response.content else {}
@@ -72,11 +95,20 @@ def render(answer: dict[str, Any], fmt: str, path: str) -> str:
     show_default="STEWARD_SERVER or http://127.0.0.1:8000",
     help="The Steward server to ask.",
 )
+@click.option(
+    "--rename",
+    "renames",
+    multiple=True,
+    metavar="TABLE.OLD=NEW",
+    help="A rename hint, as for `steward diff` (resolved against the product's current "
+    "schema). Repeatable.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "markdown"]), default="text")
-def check(new: Path, product: str, server: str, fmt: str) -> None:
+def check(new: Path, product: str, server: str, renames: tuple[str, ...], fmt: str) -> None:
     """Exit 0 when NEW may ship: it is the product's current schema, compatible with it, or the
     schema of an approved change request whose effective date has come; exit 1 otherwise,
     naming the change request to open or the date to wait for (token: STEWARD_TOKEN)."""
+    wanted = hints(renames)
     token = os.environ.get("STEWARD_TOKEN")
     if not token:
         raise click.UsageError("set STEWARD_TOKEN to a token from `steward token create`")
@@ -86,7 +118,7 @@ def check(new: Path, product: str, server: str, fmt: str) -> None:
         raise click.UsageError(f"cannot read {new}: {exc}") from exc
     try:
         with httpx.Client(base_url=server, timeout=30.0) as client:
-            answer = ask(client, product, schema, token)
+            answer = ask(client, product, schema, token, wanted)
     except httpx.HTTPError as exc:
         raise click.ClickException(f"cannot reach {server}: {exc}") from exc
     click.echo(render(answer, fmt, str(new)))

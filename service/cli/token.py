@@ -67,7 +67,7 @@ def create(email: str, name: str | None, admin: bool, expires: str | None) -> No
 @click.option("--email", default=None, help="Only this principal's tokens.")
 def list_(email: str | None) -> None:
     """List tokens (id, holder, created, expires, revoked); never their secrets."""
-    found = _run(lambda s: list_tokens(s, actor=None, email=email))
+    found = _run(lambda s: list_tokens(s, actor=None, email=email).items)
     for t in found:
         state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
         ends = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never"

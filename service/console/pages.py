@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -138,7 +138,7 @@ def product_page(request: Request, name: str) -> Response:
     now = console.clock()
     with console.ctx.db.reading() as session:
         product = products.get_product(session, name)
-        versions = products.list_versions(session, name)
+        versions = products.list_versions(session, name).items
         subs = subscriptions.list_subscriptions(session, name, me, ALL)[0].items
         crs = changes.list_change_requests(
             session, product=name, state=None, now=now, page=ALL, viewer=me
@@ -229,9 +229,9 @@ def change_request_page(request: Request, cr_id: int) -> Response:
     now = console.clock()
     with console.ctx.db.reading() as session:
         cr = changes.get_change_request(session, cr_id, now, me)
-        remarks = comments.list_comments(session, cr_id)
+        remarks = comments.list_comments(session, cr_id).items
         product = products.get_product(session, cr.product)
-        versions = products.list_versions(session, cr.product)
+        versions = products.list_versions(session, cr.product).items
         # The notices as the API shows them to this viewer (others' only to owners and admins).
         notices = [
             Moment(
@@ -300,6 +300,9 @@ ALL = Page(limit=MAX_PAGE)
 # The decisions that carry the comment box's text as their reason (audited, sent on).
 TAKE_REASON = frozenset({"approve", "reject", "withdraw"})
 
+# The actions that may release a version (and so re-diff the other open change request).
+RELEASING = frozenset({"approve", "release"})
+
 
 @router.post("/change-requests/{cr_id}/comment")
 def comment(
@@ -330,9 +333,13 @@ def act(
     operation = ACTIONS.get(action)
     if operation is None:
         return RedirectResponse(f"/ui/change-requests/{cr_id}", status_code=303)
-    kwargs: dict[str, str] = {}
+    kwargs: dict[str, Any] = {}
     if comment and comment.strip() and action in TAKE_REASON:
         kwargs["reason"] = comment.strip()  # kept as the decision's reason, told to the proposer
+    if action in RELEASING:  # a release re-diffs the other open change against the app's lineage
+        with console.ctx.db.reading() as session:
+            console.ctx.lineage.refresh(session)
+        kwargs["lineage"] = console.ctx.lineage
     with console.ctx.db.writing() as session:
         operation(session, actor=me, cr_id=cr_id, now=console.clock(), **kwargs)
     return _see(f"/ui/change-requests/{cr_id}", action)

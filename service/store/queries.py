@@ -63,6 +63,18 @@ def page_of(
     return kept, key(kept[-1])
 
 
+def rows_of_page(
+    session: Session, query: Select[Any], key: Any, page: Page | None
+) -> tuple[list[Any], str | int | None]:
+    """The rows of QUERY on PAGE in `key` order (`keyset` + `page_of` for rows with an `id`
+    key), and the cursor of the next page; PAGE None: every row, no next page (the console's
+    and the CLI's whole lists)."""
+    if page is None:
+        return list(session.scalars(query.order_by(key)).all()), None
+    found = session.scalars(keyset(query, key, page)).all()
+    return page_of(found, page, lambda r: int(r.id))
+
+
 def hash_token(token: str) -> str:
     """The sha256 hex digest under which a bearer token is stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -156,6 +157,13 @@ class SubscriptionRow(Base):
     """A consumer's subscription to a product, with the columns it reads (None: all)."""
 
     __tablename__ = "subscriptions"
+    # Identical subscriptions are refused by the store, not by a read before the write (a race):
+    # the fingerprint is `domain.subscription_fingerprint` (NULL on duplicates older than 0008).
+    __table_args__ = (
+        Index(
+            "uq_subscriptions_fingerprint", "product_id", "consumer_id", "fingerprint", unique=True
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     consumer_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), index=True)
@@ -164,6 +172,7 @@ class SubscriptionRow(Base):
     version: Mapped[str | None] = mapped_column(String(40))
     channels: Mapped[list[Any]]
     all_changes: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     consumer: Mapped[PrincipalRow] = relationship(lazy="joined")
 

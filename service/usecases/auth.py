@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from service.domain import Me, Principal, TokenInfo
+from service.domain import Me, Page, Paged, Principal, TokenInfo
 from service.errors import InvalidInput, NotAuthenticated, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import MemberRow, ProductRow, SubscriptionRow, TokenRow
@@ -86,10 +86,15 @@ def _info(row: TokenRow) -> TokenInfo:
 
 
 def list_tokens(
-    session: Session, *, actor: Principal | None, email: str | None = None
-) -> list[TokenInfo]:
-    """Tokens, oldest first: the caller's own; an admin (or the CLI, actor None) sees anyone's."""
-    query = select(TokenRow).order_by(TokenRow.id)
+    session: Session,
+    *,
+    actor: Principal | None,
+    email: str | None = None,
+    page: Page | None = None,
+) -> Paged[TokenInfo]:
+    """A page of tokens, oldest first (PAGE None: all): the caller's own; an admin (or the
+    CLI, actor None) sees anyone's."""
+    query = select(TokenRow)
     if actor is not None and not actor.is_admin:
         if email is not None and email.lower() != actor.email.lower():
             raise NotAuthorized("only an admin may list another principal's tokens")
@@ -97,9 +102,10 @@ def list_tokens(
     if email is not None:
         holder = q.principal_by_email(session, email)
         if holder is None:
-            return []
+            return Paged([])
         query = query.where(TokenRow.principal_id == holder.id)
-    return [_info(r) for r in session.scalars(query)]
+    rows, after = q.rows_of_page(session, query, TokenRow.id, page)
+    return Paged([_info(r) for r in rows], after)
 
 
 def revoke_token(

@@ -15,7 +15,6 @@ from service.diff import decide
 from service.diff.compare import compare
 from service.diff.engine import diff_schemas
 from service.diff.hints import resolve_rename_map
-from service.diff.model import ChangeSet
 from service.diff.report import report
 from service.domain import (
     OPEN_STATES,
@@ -31,13 +30,11 @@ from service.domain import (
 )
 from service.errors import Conflict, InvalidInput, StewardError
 from service.impact import Impact
-from service.schema.model import Schema
 from service.store import outbox
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
-from service.usecases.impact import Subscriber
-from service.usecases.lineage import LineageIndex
+from service.usecases.lineage import LineageIndex, product_impact
 from service.usecases.migration import for_proposal
 from service.usecases.notices import (
     acknowledge_as,
@@ -98,7 +95,7 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    impact = _impact(session, row, changes, old, lineage)
+    impact = product_impact(session, row, changes, old, lineage)
     bump = data["bump"]
     breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
     _refuse_second_open(session, row, breaking=breaking)
@@ -165,38 +162,6 @@ def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool
         )
 
 
-def _impact(
-    session: Session, row: ProductRow, changes: ChangeSet, old: Schema, lineage: LineageIndex | None
-) -> Impact:
-    """Who the changes reach: the subscribers join the lineage graph's readers for one answer."""
-    if lineage is None:
-        lineage = LineageIndex()
-        lineage.refresh(session)
-    subscribers = [
-        Subscriber(
-            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
-        )
-        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, row.id)
-    ]
-    return lineage.impact(
-        changes,
-        old,
-        product=row.name,
-        subscribers=subscribers,
-        fallback=_owners(row),
-        owners_of=lambda names: _owners_of(session, names),
-    )
-
-
-def _owners(product: ProductRow) -> tuple[str, ...]:
-    return tuple(sorted(m.principal.email for m in product.members if m.role == "owner"))
-
-
-def _owners_of(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
-    rows = session.scalars(select(ProductRow).where(ProductRow.name.in_(names))).all()
-    return {r.name: _owners(r) for r in rows}
-
-
 def _locked(session: Session, cr_id: int) -> tuple[ChangeRequestRow, ProductRow]:
     """The change request re-read after its product's row is locked (one writer per product)."""
     product_id = q.change_request_row(session, cr_id).product_id
@@ -230,9 +195,16 @@ def _save(session: Session, cr: ChangeRequestRow) -> None:
 
 
 def approve(
-    session: Session, *, actor: Principal, cr_id: int, now: datetime, reason: str | None = None
+    session: Session,
+    *,
+    actor: Principal,
+    cr_id: int,
+    now: datetime,
+    reason: str | None = None,
+    lineage: LineageIndex | None = None,
 ) -> ChangeRequest:
-    """Approve: compatible changes are released at once, breaking ones scheduled with notices."""
+    """Approve: compatible changes are released at once, breaking ones scheduled with notices
+    (a release re-diffs the other open change request against LINEAGE, the door's index)."""
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor)
     before = cr.state
@@ -272,7 +244,7 @@ def approve(
     action = "approve_as_admin" if as_admin else "approve"
     _audit_transition(session, me, cr, before, action, now, reason)
     if not cr.breaking:
-        rediff_open(session, product, cr, now)
+        rediff_open(session, product, cr, now, lineage)
     return view(session, cr, now, actor)
 
 
@@ -329,9 +301,15 @@ def _end(
 
 
 def release(
-    session: Session, *, actor: Principal | None, cr_id: int, now: datetime
+    session: Session,
+    *,
+    actor: Principal | None,
+    cr_id: int,
+    now: datetime,
+    lineage: LineageIndex | None = None,
 ) -> ChangeRequest:
-    """Release a scheduled change: when its date is reached, or early once all acknowledged."""
+    """Release a scheduled change: when its date is reached, or early once all acknowledged
+    (the other open change request is re-diffed against LINEAGE, the door's index)."""
     cr, product = _locked(session, cr_id)
     me = actor_row(session, actor) if actor else None
     roles = _roles(product, cr, me) if me else {SYSTEM}
@@ -347,7 +325,7 @@ def release(
     _save(session, cr)
     _audit_transition(session, me, cr, before, "release", now)
     if cr.kind != RETIREMENT:
-        rediff_open(session, product, cr, now)
+        rediff_open(session, product, cr, now, lineage)
     return view(session, cr, now, actor)
 
 
@@ -376,20 +354,30 @@ def _keys(changes: list[dict[str, Any]]) -> frozenset[ChangeKey]:
 
 
 def rediff_open(
-    session: Session, product: ProductRow, released: ChangeRequestRow, now: datetime
+    session: Session,
+    product: ProductRow,
+    released: ChangeRequestRow,
+    now: datetime,
+    lineage: LineageIndex | None = None,
 ) -> None:
     """Re-diff every other open change request of the product against the version just released.
 
     A scheduled change keeps its announced breaking changes and dates; if the re-diff adds a
     breaking change it goes back for a new approval (and later a new deprecation notice).
-    A proposal whose schema became the current one is withdrawn, saying why.
+    A proposal whose schema became the current one is withdrawn, saying why. Impact is
+    computed against LINEAGE (the door's index, topped up with the version just published).
     """
     current = q.current_version_row(session, product.id)
     old = stored_schema(current.source, product.dialect)
     previous = q.version_rows(session, product.id)
-    for cr in q.open_change_requests(session, product.id):
-        if cr.id == released.id or cr.kind == RETIREMENT:
-            continue
+    others = [
+        cr
+        for cr in q.open_change_requests(session, product.id)
+        if cr.id != released.id and cr.kind != RETIREMENT
+    ]
+    if others and lineage is not None:
+        lineage.refresh(session, committed=False)
+    for cr in others:
         try:
             hints = resolve_rename_map(cr.renames, old)
         except StewardError:  # a hint naming what the new version no longer has: no hint
@@ -420,7 +408,7 @@ def rediff_open(
         breaking = (
             decide(changes).blocks() or scheduled
         )  # announced breaking changes stay announced
-        impact = _impact(session, product, changes, old, None)
+        impact = product_impact(session, product, changes, old, lineage)
         bump = "major" if breaking else data["bump"]
         cr.changes = data["changes"]
         cr.impact = impact.to_stored()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain import Comment, Principal
+from service.domain import Comment, Page, Paged, Principal
 from service.errors import InvalidInput
 from service.store import queries as q
 from service.store.tables import CommentRow
@@ -45,13 +45,12 @@ def add_comment(
     return _comment(row)
 
 
-def list_comments(session: Session, cr_id: int) -> list[Comment]:
-    """A change request's comments, oldest first."""
+def list_comments(session: Session, cr_id: int, page: Page | None = None) -> Paged[Comment]:
+    """A page of a change request's comments, oldest first (PAGE None: all of them)."""
     cr = q.change_request_row(session, cr_id)
-    rows = session.scalars(
-        select(CommentRow).where(CommentRow.change_request_id == cr.id).order_by(CommentRow.id)
-    )
-    return [_comment(r) for r in rows]
+    query = select(CommentRow).where(CommentRow.change_request_id == cr.id)
+    rows, after = q.rows_of_page(session, query, CommentRow.id, page)
+    return Paged([_comment(r) for r in rows], after)
 
 
 def _comment(row: CommentRow) -> Comment:

@@ -135,17 +135,29 @@ class LineageIndex:
         self._generation: tuple[int, int, int, int] | None = None
         self._sources: set[int] = set()  # lineage source ids already in the graph
         self._versions: dict[int, int] = {}  # product id -> version id whose tables are loaded
+        self._provisional: set[int] = set()  # products loaded from rows maybe never committed
         self._product_tables: dict[str, str] = {}  # table name -> product name
         #: Subscription reader nodes in the graph: product -> node -> what it was added with.
         self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
         self._lock = threading.Lock()
 
-    def refresh(self, session: Session) -> None:
-        """Load product tables, defining SQLs and lineage inputs stored since the last refresh."""
+    def refresh(self, session: Session, *, committed: bool = True) -> None:
+        """Load product tables, defining SQLs and lineage inputs stored since the last refresh.
+
+        COMMITTED=False: SESSION holds rows not committed yet (a release re-diffing the other
+        open change requests sees the version it publishes). Product versions are loaded (no
+        lineage inputs: those wait for a committed refresh), and the next refresh looks at
+        every product again, and loads those it loaded so again: were they rolled back, a later
+        row could take their ids (SQLite reuses them) and leave the generation unchanged.
+        """
         with self._lock:
             generation = store_generation(session)
-            if generation == self._generation:
+            if committed and generation == self._generation:
                 return
+            if committed:
+                for product_id in self._provisional:
+                    self._versions.pop(product_id, None)
+                self._provisional.clear()
             products = session.scalars(select(ProductRow)).all()
             current = q.current_versions(session, [p.id for p in products])
             for product in products:
@@ -161,6 +173,11 @@ class LineageIndex:
                         "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
                     )
                 self._versions[product.id] = version.id
+                if not committed:
+                    self._provisional.add(product.id)
+            if not committed:
+                self._generation = None
+                return
             ids = session.scalars(select(LineageSourceRow.id)).all()
             missing = sorted(set(ids) - self._sources)
             if missing:
@@ -173,6 +190,11 @@ class LineageIndex:
                     self._add(source.kind, source.name, source.dialect, source.payload)
                     self._sources.add(source.id)
             self._generation = generation
+
+    def columns_of(self, table: str) -> list[str] | None:
+        """The columns the index knows TABLE has (None: a table it does not know)."""
+        with self._lock:
+            return self._graph.columns_of(table)
 
     def _add(
         self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]
@@ -244,3 +266,40 @@ class LineageIndex:
             self._graph.remove_object(sub.node)
             known[sub.node] = (sub.columns, shape)
         add_subscribers(self._graph, changed, tables)
+
+
+def product_impact(
+    session: Session,
+    product: ProductRow,
+    changes: ChangeSet,
+    old: Schema,
+    lineage: LineageIndex | None = None,
+) -> Impact:
+    """Who CHANGES to PRODUCT (whose current schema is OLD) reach: its subscriptions join the
+    lineage graph's readers for one answer (LINEAGE: the door's index; else one built now)."""
+    if lineage is None:
+        lineage = LineageIndex()
+        lineage.refresh(session)
+    subscribers = [
+        Subscriber(
+            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
+        )
+        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, product.id)
+    ]
+    return lineage.impact(
+        changes,
+        old,
+        product=product.name,
+        subscribers=subscribers,
+        fallback=_owners(product),
+        owners_of=lambda names: _owners_of(session, names),
+    )
+
+
+def _owners(product: ProductRow) -> tuple[str, ...]:
+    return tuple(sorted(m.principal.email for m in product.members if m.role == "owner"))
+
+
+def _owners_of(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
+    rows = session.scalars(select(ProductRow).where(ProductRow.name.in_(names))).all()
+    return {r.name: _owners(r) for r in rows}

@@ -250,10 +250,13 @@ def get_product(session: Session | Connection, name: str) -> Product:
     return q.product_by_name(session, name)
 
 
-def list_versions(session: Session, name: str) -> list[Version]:
-    """A product's versions, oldest first."""
+def list_versions(session: Session, name: str, page: Page | None = None) -> Paged[Version]:
+    """A page of a product's versions, oldest first (PAGE None: all of them; a version's id
+    grows with its number, as each is a bump of the one before)."""
     row = q.product_row(session, name)
-    return [q.to_version(v) for v in q.version_rows(session, row.id)]
+    query = select(VersionRow).where(VersionRow.product_id == row.id)
+    rows, after = q.rows_of_page(session, query, VersionRow.id, page)
+    return Paged([q.to_version(v) for v in rows], after)
 
 
 def get_version(session: Session, name: str, version: str) -> tuple[Version, str]:

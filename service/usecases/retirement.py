@@ -1,32 +1,45 @@
 """Retiring a whole product, announced like a breaking change: every reader is told, the
-notice period runs from delivery, and at the effective date every version is gone (410)."""
+notice period runs from delivery, and at the effective date every version is gone (410).
+
+Its impact is the one impact engine's answer for a change set removing every table of the
+current schema: every reader lineage knows of (subscriptions, downstream products, views,
+dbt models and exposures, OpenLineage jobs) is reached and told, exactly as by a breaking
+change that drops the tables."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.diff.engine import diff_schemas
+from service.diff.model import Bump, ChangeSet, Verdict
+from service.diff.report import report
 from service.domain import RETIREMENT, ChangeRequest, NoticeKind, Principal, State
-from service.errors import Conflict, StewardError
-from service.impact import Contact, Impact, Reader
+from service.errors import Conflict
+from service.schema.model import Schema
 from service.store import queries as q
-from service.store.tables import ChangeRequestRow, ProductRow
+from service.store.tables import ChangeRequestRow
 from service.usecases.changes import view
 from service.usecases.common import actor_row, stored_schema
-from service.usecases.impact import subscription_node
+from service.usecases.lineage import LineageIndex, product_impact
 from service.usecases.notices import write_notices
-from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize
 
 
 def retire_product(
-    session: Session, *, actor: Principal, name: str, reason: str | None, now: datetime
+    session: Session,
+    *,
+    actor: Principal,
+    name: str,
+    reason: str | None,
+    now: datetime,
+    lineage: LineageIndex | None = None,
 ) -> ChangeRequest:
     """Announce the product's retirement (owners and admins): a scheduled change request of
-    kind `retirement` reaching every subscriber and downstream product; released at its date."""
+    kind `retirement` reaching every reader of the product (LINEAGE: the door's index);
+    released at its date."""
     row = q.product_row(session, name, for_update=True)
     me = actor_row(session, actor)
     authorize("retire_product", q.roles_on(row, actor.id) | ({ADMIN} if actor.is_admin else set()))
@@ -39,7 +52,8 @@ def retire_product(
             open_change_request=open_cr.id,
         )
     current = q.current_version_row(session, row.id)
-    why = f"{name} is retired: every version stops answering on the effective date"
+    old = stored_schema(current.source, row.dialect)
+    changes = every_table_removed(old, name, reason)
     cr = ChangeRequestRow(
         product_id=row.id,
         open_product_id=row.id,
@@ -51,20 +65,8 @@ def retire_product(
         renames={},
         bump="major",
         breaking=True,
-        changes=[
-            {
-                "kind": "product_retired",
-                "table": name,
-                "column": None,
-                "columns": [],
-                "before": current.version,
-                "after": None,
-                "verdict": "breaking",
-                "writer_verdict": "breaking",
-                "reason": why + (f" ({reason})" if reason else "") + ".",
-            }
-        ],
-        impact=_everyone(session, row, current.source),
+        changes=report(changes)["changes"],
+        impact=product_impact(session, row, changes, old, lineage).to_stored(),
         base_version=current.version,
         target_version="retired",
         proposer=me,
@@ -90,43 +92,16 @@ def retire_product(
     return view(session, cr, now)
 
 
-def _everyone(session: Session, product: ProductRow, source: str) -> dict[str, Any]:
-    """The impact of a retirement: every subscription, every product whose SQL reads it."""
-    kinds = ("product_retired",)
-    readers = [
-        Reader(
-            kind="subscription",
-            name=subscription_node(sub_id),
-            subscription=sub_id,
-            reads=tuple(sorted(columns or ())),
-            kinds=kinds,
-            breaking=True,
-            stops_working=True,
-            contacts=(Contact(email=email, role="subscriber"),),
-        )
-        for sub_id, email, columns, _, _ in q.subscription_reads(session, product.id)
-    ]
-    schema = stored_schema(source, product.dialect)
-    others = session.scalars(
-        select(ProductRow).where(ProductRow.defining_sql.is_not(None), ProductRow.id != product.id)
-    ).all()
-    for other in others:
-        try:
-            read = sorted(columns_read(other.defining_sql or "", other.dialect, [schema]))
-        except StewardError:
-            continue  # a defining SQL that no longer parses reaches nobody we can name
-        if read:
-            owners = sorted(m.principal.email for m in other.members if m.role == "owner")
-            readers.append(
-                Reader(
-                    kind="product",
-                    name=other.name,
-                    product=other.name,
-                    reads=tuple(read),
-                    kinds=kinds,
-                    breaking=True,
-                    stops_working=True,
-                    contacts=tuple(Contact(email=o, role="product owner") for o in owners),
-                )
-            )
-    return Impact(readers=tuple(readers)).to_stored()
+def every_table_removed(old: Schema, name: str, reason: str | None) -> ChangeSet:
+    """The retirement as the diff engine's changes: every table of OLD removed, each breaking
+    (a deprecated table's removal too: its readers still lose it) and saying why."""
+    why = f"{name} is retired: every version stops answering on the effective date"
+    why += (f" ({reason})" if reason else "") + "."
+    gone = diff_schemas(old, Schema(old.dialect))
+    return ChangeSet(
+        tuple(
+            replace(c, verdict=Verdict.BREAKING, writer_verdict=Verdict.BREAKING, reason=why)
+            for c in gone.changes
+        ),
+        Bump.MAJOR,
+    )

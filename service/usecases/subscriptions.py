@@ -7,10 +7,19 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifications.webhook import TargetPolicy, UnsafeTarget, check_target, target_url
-from service.domain import Page, Paged, Principal, SemVer, Subscription, masked
+from service.domain import (
+    Page,
+    Paged,
+    Principal,
+    SemVer,
+    Subscription,
+    masked,
+    subscription_fingerprint,
+)
 from service.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import SubscriptionRow
@@ -90,17 +99,7 @@ def subscribe(
             raise InvalidInput(f"product {product!r} has no version {version}", field="version")
     consumer = actor_row(session, actor)
     chosen = _channels(channels, webhook_policy or TargetPolicy())
-    asked = (read, sql, version, chosen, all_changes)
-    mine = select(SubscriptionRow).where(
-        SubscriptionRow.product_id == row.id, SubscriptionRow.consumer_id == consumer.id
-    )
-    for existing in session.scalars(mine.order_by(SubscriptionRow.id)):
-        same = (existing.columns, existing.sql, existing.version, existing.channels)
-        if (*same, existing.all_changes) == asked:
-            raise Conflict(
-                f"you already have this subscription to {product!r}: #{existing.id}",
-                subscription=existing.id,
-            )
+    fingerprint = subscription_fingerprint(read, sql, version, chosen, all_changes)
     sub = SubscriptionRow(
         product_id=row.id,
         consumer_id=consumer.id,
@@ -109,10 +108,25 @@ def subscribe(
         version=version,
         channels=chosen,
         all_changes=all_changes,
+        fingerprint=fingerprint,
         created_at=now,
     )
-    session.add(sub)
-    session.flush()
+    try:
+        with session.begin_nested():  # the store refuses a duplicate, even one a racer wrote
+            session.add(sub)
+    except IntegrityError as exc:
+        first = session.scalars(
+            select(SubscriptionRow.id).where(
+                SubscriptionRow.product_id == row.id,
+                SubscriptionRow.consumer_id == consumer.id,
+                SubscriptionRow.fingerprint == fingerprint,
+            )
+        ).first()
+        if first is None:
+            raise
+        raise Conflict(
+            f"you already have this subscription to {product!r}: #{first}", subscription=first
+        ) from exc
     result = q.to_subscription(sub, row.name)
     q.audit(
         session,

@@ -36,17 +36,19 @@ def test_the_scheduler_starts_with_the_app_and_stops_with_it(
     started: list[Any] = []
     running = FakeRunning()
 
-    def start_scheduler(settings: Settings) -> FakeRunning:
-        started.append(settings)
+    def start_scheduler(settings: Settings, lineage: Any) -> FakeRunning:
+        started.append((settings, lineage))
         return running
 
     module = types.ModuleType("service.scheduler")
     module.start_scheduler = start_scheduler  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "service.scheduler", module)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}")
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with TestClient(app) as client:
         assert client.get("/health").status_code == 200
-        assert started == [settings]
+        # in-process, the scheduler's releases re-diff against the app's own lineage index
+        assert started == [(settings, app.state.steward.lineage)]
         assert not running.stopped
     assert running.stopped
 
@@ -55,7 +57,7 @@ def test_the_scheduler_stays_off_when_the_settings_say_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     module = types.ModuleType("service.scheduler")
-    module.start_scheduler = lambda settings: pytest.fail("scheduler started")  # type: ignore[attr-defined]
+    module.start_scheduler = lambda settings, lineage: pytest.fail("scheduler started")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "service.scheduler", module)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", scheduler=False)
     with TestClient(create_app(settings)) as client:

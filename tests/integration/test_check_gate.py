@@ -39,13 +39,28 @@ def server(app: FastAPI) -> Iterator[str]:
 
 
 def _check(
-    server: str, token: str, tmp_path: Path, schema: str, fmt: str = "text"
+    server: str,
+    token: str,
+    tmp_path: Path,
+    schema: str,
+    fmt: str = "text",
+    extra: tuple[str, ...] = (),
 ) -> tuple[int, str]:
     path = tmp_path / "orders.sql"
     path.write_text(schema)
     result = CliRunner().invoke(
         main,
-        ["check", str(path), "--product", "sales.orders", "--server", server, "--format", fmt],
+        [
+            "check",
+            str(path),
+            "--product",
+            "sales.orders",
+            "--server",
+            server,
+            "--format",
+            fmt,
+            *extra,
+        ],
         env={"STEWARD_TOKEN": token},
     )
     return result.exit_code, result.output
@@ -104,3 +119,27 @@ def test_the_gate_counts_from_the_delivered_notice_and_refuses_without_a_token(
     assert _check(server, org.tokens["consumer"], tmp_path, ORDERS_BREAKING)[0] == 0
     code, out = _check(server, "not-a-token", tmp_path, ORDERS_BREAKING)
     assert code == 1 and "401" in out
+
+
+def test_the_gate_takes_rename_hints_as_steward_diff_does(
+    org: Org, server: str, tmp_path: Path
+) -> None:
+    org.register()
+    token = org.tokens["consumer"]
+    renamed = ORDERS_V1.replace("note VARCHAR(100)", "remark VARCHAR(100)")
+    code, out = _check(server, token, tmp_path, renamed, "markdown")
+    assert code == 1 and "| column_removed |" in out and "| column_added |" in out
+    hint = ("--rename", "shop.orders.note=remark")
+    code, out = _check(server, token, tmp_path, renamed, "markdown", hint)
+    assert code == 1 and "| column_renamed | `shop.orders.remark` |" in out
+    assert "column_removed" not in out and "column_added" not in out
+    # the proposal with the same hint is the change request the gate then names
+    body = {"schema": renamed, "summary": "rename", "renames": {"shop.orders.note": "remark"}}
+    cr = org.post("owner", "/products/sales.orders/change-requests", body).json()
+    code, out = _check(server, token, tmp_path, renamed, "text", hint)
+    assert code == 1 and f"#{cr['id']}" in out and "not approved" in out
+    # a hint the current schema cannot resolve is the server's 422; a malformed one never leaves
+    code, out = _check(server, token, tmp_path, renamed, "text", ("--rename", "shop.nope.a=b"))
+    assert code == 1 and "422" in out and "shop.nope" in out
+    code, out = _check(server, token, tmp_path, renamed, "text", ("--rename", "no-equals"))
+    assert code == 2 and "TABLE.OLD=NEW" in out

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from service.usecases.auth import create_token
 
-from .conftest import ORDERS_BREAKING, Clock, Org
+from .conftest import ORDERS_BREAKING, ORDERS_V1, PEOPLE, Clock, Org
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -200,6 +200,44 @@ def test_list_routes_paginate_with_a_limit_and_a_cursor(org: Org) -> None:
     for path, foreign in (("/products", 5), ("/audit", "p0.orders"), ("/audit", 10**30)):
         answer = org.get("admin", f"{path}?cursor={cursor(foreign)}")
         assert answer.status_code == 422, (path, foreign, answer.text)
+
+
+def test_comments_tokens_and_versions_paginate_like_every_list(
+    org: Org, app: FastAPI, clock: Clock
+) -> None:
+    org.register()
+    for i in range(3):  # three releases: 1.0.0 .. 1.3.0
+        added = ",\n  ".join(f"extra_{j} TEXT" for j in range(i + 1))
+        cr = _ok(
+            org.propose(ORDERS_V1.replace("note VARCHAR(100)", f"note VARCHAR(100),\n  {added}")),
+            201,
+        )
+        _ok(org.post("owner", f"/change-requests/{cr['id']}/approve"))
+    versions, pages = _walk(org, "/products/sales.orders/versions", 2)
+    assert [v["version"] for v in versions] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert pages == 2
+    cr = _ok(org.propose(ORDERS_BREAKING), 201)
+    for i in range(5):
+        _ok(org.post("consumer", f"/change-requests/{cr['id']}/comments", {"body": f"c{i}"}), 201)
+    remarks, pages = _walk(org, f"/change-requests/{cr['id']}/comments", 2)
+    assert [c["body"] for c in remarks] == [f"c{i}" for i in range(5)] and pages == 3
+    with app.state.steward.db.writing() as session:
+        for _ in range(3):
+            create_token(session, email="admin@example.com", admin=True, now=clock())
+    tokens, pages = _walk(org, "/tokens", 3)
+    # an admin lists everyone's: one per person of the fixture, and three more
+    assert len({t["id"] for t in tokens}) == len(PEOPLE) + 3 == 10 and pages == 4
+    ids = [t["id"] for t in tokens]
+    assert ids == sorted(ids)
+    mine, _ = _walk(org, "/tokens?email=consumer@example.com", 1)
+    assert [t["email"] for t in mine] == ["consumer@example.com"]
+    for path in (
+        "/tokens",
+        "/products/sales.orders/versions",
+        f"/change-requests/{cr['id']}/comments",
+    ):
+        assert org.get("admin", f"{path}?limit=0").status_code == 422, path
+        assert org.get("admin", f"{path}?cursor=%%%").status_code == 422, path
 
 
 def test_a_nul_character_in_words_is_a_422_on_both_stores(org: Org) -> None:

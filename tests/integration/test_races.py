@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from service.store.tables import VersionRow
+from service.store.tables import SubscriptionRow, VersionRow
 from tests.integration.conftest import ORDERS_BREAKING, ORDERS_COMPATIBLE, Org
 
 ROUNDS = 5
@@ -75,3 +75,29 @@ def test_two_proposals_for_one_product_at_once_leave_one_open(org: Org, app: Fas
         open_ = org.get("owner", "/change-requests?product=sales.orders&state=proposed").json()
         assert len(open_) == 1
         org.post("owner", f"/change-requests/{open_[0]['id']}/reject")
+
+
+def test_two_identical_subscriptions_at_once_store_one_and_refuse_the_other_naming_it(
+    org: Org, app: FastAPI
+) -> None:
+    org.register()
+    path = "/products/sales.orders/subscriptions"
+    for round_ in range(ROUNDS):
+        # a different subscription each round (round 0: everything, then 1, 2, ... columns)
+        columns = ["shop.orders.id", "shop.orders.amount", "shop.orders.note"][:round_]
+        body = {"columns": columns or None, "all_changes": round_ == 4}
+        answers: list[Any] = []
+
+        def post(client: TestClient, body: Any = body, answers: list[Any] = answers) -> Any:
+            answers.append(client.post(path, json=body, headers=org.h("consumer")))
+            return answers[-1]
+
+        statuses = _together(app, [post, post])
+        assert statuses == [201, 409]
+        created = next(a for a in answers if a.status_code == 201).json()
+        refused = next(a for a in answers if a.status_code == 409).json()["error"]
+        assert refused["details"]["subscription"] == created["id"]
+        assert f"#{created['id']}" in refused["message"]
+    with app.state.steward.db.reading() as session:
+        rows = session.scalars(select(SubscriptionRow)).all()
+        assert len(rows) == ROUNDS  # one row per round, none twice

@@ -359,3 +359,55 @@ def test_a_reapproved_change_is_reminded_again_before_its_new_date(
     tick(seconds=0)
     kinds = [k for k, r in _notices(org, breaking) if r == "consumer@example.com"]
     assert kinds.count("reminder") == 2
+
+
+def test_a_compatible_release_re_diffs_the_scheduled_change_against_the_app_s_lineage(
+    org: Org, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    breaking = _schedule_breaking(org, BREAKING_WITH_CHANNEL)
+    view = {"name": "finance.big", "sql": "SELECT id FROM shop.orders WHERE amount > 9"}
+    _ok(org.post("admin", "/lineage/sql", view | {"dialect": "postgres"}), 201)
+
+    def no_second_index(self: object) -> None:
+        raise AssertionError("a second lineage index was built")
+
+    # From here on only the app's own index (app.state.steward.lineage) may be used.
+    monkeypatch.setattr("service.usecases.lineage.LineageIndex.__init__", no_second_index)
+    compatible = _ok(org.propose(ORDERS_COMPATIBLE, who="maintainer"), 201)
+    assert _ok(org.post("owner", f"/change-requests/{compatible['id']}/approve"))["state"] == (
+        "released"
+    )
+    rediffed = _cr(org, breaking)
+    assert (rediffed["state"], rediffed["base_version"]) == ("scheduled", "1.1.0")
+    readers = {r["name"] for r in rediffed["impact"]["readers"]}
+    assert readers == {"subscription:1", "finance.big"}  # the view posted after the approval
+
+
+def test_the_scheduler_s_release_re_diffs_the_open_proposal_against_its_lineage_index(
+    org: Org,
+    app: FastAPI,
+    clock: Clock,
+    mail: tuple[RecordingHandler, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    breaking = _schedule_breaking(org, ORDERS_BREAKING)
+    compatible = _ok(org.propose(ORDERS_COMPATIBLE, who="maintainer"), 201)
+    view = {"name": "finance.notes", "sql": "SELECT id, note FROM shop.orders"}
+    _ok(org.post("admin", "/lineage/sql", view | {"dialect": "postgres"}), 201)
+    # in-process, the scheduler is handed the app's index (see test_app_lifespan)
+    lineage = app.state.steward.lineage
+    worker = NoticeScheduler(
+        app.state.steward.db, Settings(smtp_port=mail[1]), clock=clock, lineage=lineage
+    )
+
+    def no_second_index(self: object) -> None:
+        raise AssertionError("a second lineage index was built")
+
+    monkeypatch.setattr("service.usecases.lineage.LineageIndex.__init__", no_second_index)
+    asyncio.run(worker.tick())  # the deprecation notice is delivered
+    clock.now = _at(_cr(org, breaking)["earliest_effective_at"])
+    asyncio.run(worker.tick())  # the release, and the re-diff of the open proposal
+    assert _cr(org, breaking)["state"] == "released"
+    rediffed = _cr(org, compatible["id"])
+    assert rediffed["base_version"] == "2.0.0"
+    assert "column_added" in {c["kind"] for c in rediffed["changes"]}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from service.api.deps import Caller, Ctx, PageQuery, next_page
+from service.api.deps import Caller, Context, Ctx, PageQuery, next_page
 from service.api.schemas import (
     ChangeRequestIn,
     ChangeRequestOut,
@@ -36,8 +36,7 @@ def _out(cr: ChangeRequest) -> ChangeRequestOut:
 @router.post("/products/{name}/change-requests", status_code=201, response_model=ChangeRequestOut)
 def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Propose a new schema (owners and maintainers); the answer has changes, bump and impact."""
-    with ctx.db.reading() as session:
-        ctx.lineage.refresh(session)
+    _refresh(ctx)
     with ctx.db.writing() as session:
         cr = uc.propose(
             session,
@@ -54,6 +53,12 @@ def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -
     return _out(cr)
 
 
+def _refresh(ctx: Context) -> None:
+    """Top the app's lineage index up before an operation that computes impact."""
+    with ctx.db.reading() as session:
+        ctx.lineage.refresh(session)
+
+
 def _act(
     ctx: Ctx, operation: Operation, actor: Principal, cr_id: int, **extra: str | None
 ) -> ChangeRequestOut:
@@ -68,7 +73,17 @@ Decision = Annotated[DecisionIn | None, Body()]
 def approve(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> ChangeRequestOut:
     """Approve (owners), optionally with a reason: compatible changes are released at once,
     breaking ones scheduled."""
-    return _act(ctx, uc.approve, actor, cr_id, reason=body.reason if body else None)
+    _refresh(ctx)
+    with ctx.db.writing() as session:
+        cr = uc.approve(
+            session,
+            actor=actor,
+            cr_id=cr_id,
+            now=ctx.clock(),
+            reason=body.reason if body else None,
+            lineage=ctx.lineage,
+        )
+    return _out(cr)
 
 
 @router.post("/change-requests/{cr_id}/reject", response_model=ChangeRequestOut)
@@ -95,10 +110,15 @@ def add_comment(cr_id: Id, body: CommentIn, ctx: Ctx, actor: Caller) -> CommentO
 
 
 @router.get("/change-requests/{cr_id}/comments", response_model=list[CommentOut])
-def list_comments(cr_id: Id, ctx: Ctx, _actor: Caller) -> list[CommentOut]:
-    """A change request's comments, oldest first."""
+def list_comments(
+    cr_id: Id, ctx: Ctx, _actor: Caller, page: PageQuery, request: Request, response: Response
+) -> list[CommentOut]:
+    """A change request's comments, oldest first; a page (`limit`, `cursor`; see
+    `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [CommentOut.model_validate(c) for c in comments.list_comments(session, cr_id)]
+        found = comments.list_comments(session, cr_id, page)
+    next_page(request, response, found.next_after)
+    return [CommentOut.model_validate(c) for c in found.items]
 
 
 @router.post("/change-requests/{cr_id}/acknowledge", response_model=ChangeRequestOut)
@@ -110,7 +130,10 @@ def acknowledge(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
 @router.post("/change-requests/{cr_id}/release", response_model=ChangeRequestOut)
 def release(cr_id: Id, ctx: Ctx, actor: Caller) -> ChangeRequestOut:
     """Release a scheduled change (owners): after the notice period, or once all acknowledged."""
-    return _act(ctx, uc.release, actor, cr_id)
+    _refresh(ctx)
+    with ctx.db.writing() as session:
+        cr = uc.release(session, actor=actor, cr_id=cr_id, now=ctx.clock(), lineage=ctx.lineage)
+    return _out(cr)
 
 
 @router.get("/change-requests/{cr_id}", response_model=ChangeRequestOut)

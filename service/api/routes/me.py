@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from service.api.deps import Caller, Ctx
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import Email, Id, MeOut, TokenOut
 from service.usecases import auth as uc
 
@@ -22,13 +22,19 @@ def me(ctx: Ctx, actor: Caller) -> MeOut:
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(
-    ctx: Ctx, actor: Caller, email: Annotated[Email | None, Query()] = None
+    ctx: Ctx,
+    actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
+    email: Annotated[Email | None, Query()] = None,
 ) -> list[TokenOut]:
-    """The caller's tokens (an admin may name anyone's `email`), oldest first; never secrets."""
+    """The caller's tokens (an admin may name anyone's `email`), oldest first; never secrets;
+    a page (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [
-            TokenOut.model_validate(t) for t in uc.list_tokens(session, actor=actor, email=email)
-        ]
+        found = uc.list_tokens(session, actor=actor, email=email, page=page)
+    next_page(request, response, found.next_after)
+    return [TokenOut.model_validate(t) for t in found.items]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)

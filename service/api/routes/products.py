@@ -103,11 +103,19 @@ def edit_product(name: str, body: ProductPatch, ctx: Ctx, actor: Caller) -> Prod
 def retire(
     name: str, ctx: Ctx, actor: Caller, body: Annotated[DecisionIn | None, Body()] = None
 ) -> ChangeRequestOut:
-    """Announce the product's retirement (owners and admins), like a breaking change: every
-    reader gets a deprecation notice; at the effective date every version answers 410."""
+    """Announce the product's retirement (owners and admins), like a breaking change removing
+    every table: every reader lineage knows gets a deprecation notice; at the effective date
+    every version answers 410."""
+    with ctx.db.reading() as session:
+        ctx.lineage.refresh(session)
     with ctx.db.writing() as session:
         cr = retire_product(
-            session, actor=actor, name=name, reason=body.reason if body else None, now=ctx.clock()
+            session,
+            actor=actor,
+            name=name,
+            reason=body.reason if body else None,
+            now=ctx.clock(),
+            lineage=ctx.lineage,
         )
     return ChangeRequestOut.model_validate(cr)
 
@@ -129,10 +137,19 @@ def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
 
 
 @router.get("/products/{name}/versions", response_model=list[VersionOut])
-def list_versions(name: ProductName, ctx: Ctx, _actor: Caller) -> list[VersionOut]:
-    """A product's versions, oldest first."""
+def list_versions(
+    name: ProductName,
+    ctx: Ctx,
+    _actor: Caller,
+    page: PageQuery,
+    request: Request,
+    response: Response,
+) -> list[VersionOut]:
+    """A product's versions, oldest first; a page (`limit`, `cursor`; see `X-Next-Cursor`)."""
     with ctx.db.reading() as session:
-        return [VersionOut.model_validate(v) for v in uc.list_versions(session, name)]
+        found = uc.list_versions(session, name, page)
+    next_page(request, response, found.next_after)
+    return [VersionOut.model_validate(v) for v in found.items]
 
 
 @router.get(
@@ -151,7 +168,7 @@ def get_version(
     410 Gone with the successor's link once its sunset has passed."""
     with ctx.db.reading() as session:
         found, ddl = uc.get_version(session, name, version)
-        versions = uc.list_versions(session, name)
+        versions = uc.list_versions(session, name).items
         headers = deprecation_headers(name, found, versions)
     if retired(found.sunset_at, ctx.clock()):
         raise Gone(
