@@ -101,7 +101,7 @@ def _loader() -> type[Any]:
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    resolve = base.resolve
+    resolve: Any = base.resolve
     tags: dict[tuple[str, tuple[bool, bool]], str] = {}
     scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
     str_tag, map_tag, seq_tag = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
@@ -109,13 +109,13 @@ def _loader() -> type[Any]:
     def resolve_once(self: Any, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         # A scalar's tag depends on its text and implicit flags only (no path resolvers).
         if kind is not scalar_node or len(value) > 100:
-            return resolve(self, kind, value, implicit)  # type: ignore[no-any-return]
+            return str(resolve(self, kind, value, implicit))
         key = (value, implicit)
         tag = tags.get(key)
         if tag is None:
             if len(tags) >= 10_000:
                 tags.clear()
-            tag = tags[key] = resolve(self, kind, value, implicit)
+            tag = tags[key] = str(resolve(self, kind, value, implicit))
         return tag
 
     class Unusual(Exception):
