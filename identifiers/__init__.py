@@ -65,21 +65,37 @@ def sqlglot_dialect(dialect: str) -> str:
 
 @cache
 def _make_fold(strategy: NormalizationStrategy, ascii_only: bool) -> Fold:
-    def lower(name: str) -> str:
-        return name.lower() if not ascii_only or name.isascii() else name.translate(_ASCII_LOWER)
-
-    def upper(name: str) -> str:
-        return name.upper() if not ascii_only or name.isascii() else name.translate(_ASCII_UPPER)
-
+    # Each fold is one function (a fold runs for every name a reader meets).
     if strategy is NormalizationStrategy.CASE_SENSITIVE:
         return lambda name, quoted: name
-    if strategy is NormalizationStrategy.CASE_INSENSITIVE:
-        return lambda name, quoted: lower(name)
-    if strategy is NormalizationStrategy.CASE_INSENSITIVE_UPPERCASE:
-        return lambda name, quoted: upper(name)
-    if strategy is NormalizationStrategy.UPPERCASE:
-        return lambda name, quoted: name if quoted else upper(name)
-    return lambda name, quoted: name if quoted else lower(name)
+    upper = strategy in (
+        NormalizationStrategy.CASE_INSENSITIVE_UPPERCASE,
+        NormalizationStrategy.UPPERCASE,
+    )
+    always = strategy in (
+        NormalizationStrategy.CASE_INSENSITIVE,
+        NormalizationStrategy.CASE_INSENSITIVE_UPPERCASE,
+    )
+    table = _ASCII_UPPER if upper else _ASCII_LOWER
+    if upper and ascii_only:
+        if always:
+            return lambda name, quoted: name.upper() if name.isascii() else name.translate(table)
+        return lambda name, quoted: (
+            name if quoted else name.upper() if name.isascii() else name.translate(table)
+        )
+    if upper:
+        if always:
+            return lambda name, quoted: name.upper()
+        return lambda name, quoted: name if quoted else name.upper()
+    if ascii_only:
+        if always:
+            return lambda name, quoted: name.lower() if name.isascii() else name.translate(table)
+        return lambda name, quoted: (
+            name if quoted else name.lower() if name.isascii() else name.translate(table)
+        )
+    if always:
+        return lambda name, quoted: name.lower()
+    return lambda name, quoted: name if quoted else name.lower()
 
 
 @cache

@@ -457,7 +457,7 @@ def _check_column_renames(
 def _same_column(old: Column, new: Column, old_t: Table, new_t: Table) -> bool:
     """True when nothing the engine reports differs: the fast path for unchanged columns."""
     return (
-        old.type == new.type
+        (old.type is new.type or old.type == new.type)  # a reader shares its canonical types
         and old.nullable == new.nullable
         and old.default == new.default
         and old.comment == new.comment

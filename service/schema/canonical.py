@@ -7,7 +7,7 @@ from functools import cache
 
 from sqlglot import exp
 
-from service.schema.model import ColumnType
+from service.schema.model import Column, ColumnType
 from service.schema.model import TypeFamily as F
 from service.schema.names import sqlglot_dialect
 from service.schema.tokens import type_sql
@@ -31,7 +31,7 @@ def _number(text: str) -> int | None:
 class TypeReader:
     """Converts sqlglot DataTypes of one dialect to canonical ColumnTypes, caching by shape."""
 
-    __slots__ = ("_fold", "_table", "by_key", "dialect", "rendered")
+    __slots__ = ("_fold", "_table", "by_key", "dialect", "plain_columns", "rendered")
 
     def __init__(self, dialect: str, fold: Callable[[str, bool], str]) -> None:
         self.dialect = dialect
@@ -39,6 +39,9 @@ class TypeReader:
         self._table = table_for(dialect)
         self.by_key: dict[object, ColumnType] = {}
         self.rendered: dict[tuple[ColumnType, str], str] = {}  # render_ddl's memo
+        # The DDL reader's plain columns (frozen, so shared), keyed by name, the identity of
+        # a type of by_key (the column keeps it alive), nullability and position.
+        self.plain_columns: dict[tuple[str, int, bool, int], Column] = {}
 
     def read(self, dt: exp.DataType) -> ColumnType:
         """The canonical type of a parsed DataType, with the dialect's spelling as `sql`."""

@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from service.errors import SchemaParseError
-from service.schema.canonical import TypeReader
+from service.schema.canonical import MAX_CACHED, TypeReader
 from service.schema.model import Column, ColumnType, ForeignKey, Table, TypeFamily
 from service.schema.names import (
     folds,
@@ -213,8 +213,13 @@ class TableReader:
         others = []
         fold, columns, read_type = self.fold, self.columns, self.types.read
         known = self.types.by_key  # canonical types of argument-less sqlglot types, by id
+        # Plain columns already built, by (name, type's identity, nullability, position): the
+        # two versions of a schema a diff reads share their unchanged columns (no rebuild,
+        # and the engine's comparison of two tables meets the same objects).
+        shared = self.types.plain_columns
+        column_def, data_type, not_null = exp.ColumnDef, exp.DataType, exp.NotNullColumnConstraint
         for item in items:
-            if type(item) is not exp.ColumnDef:
+            if type(item) is not column_def:
                 if isinstance(item, exp.Identifier | exp.Column):
                     self._untyped(item)
                 else:
@@ -224,7 +229,7 @@ class TableReader:
             ident = args["this"].args
             name = fold(ident["this"], ident.get("quoted") or False)
             kind = args.get("kind")
-            if type(kind) is not exp.DataType or name in columns:
+            if type(kind) is not data_type or name in columns:
                 self._column(item)
                 continue
             targs = kind.args
@@ -233,22 +238,27 @@ class TableReader:
                 self._column(item)
                 continue
             # ClickHouse types carry nullability: Int32 is NOT NULL, Nullable(Int32) is not.
-            nullable = targs.get("nullable") is not False
+            nullable_arg = targs.get("nullable")
+            nullable = nullable_arg is not False
             constraints = args.get("constraints")
             if constraints:
                 only = constraints[0].args.get("kind") if len(constraints) == 1 else None
-                if type(only) is not exp.NotNullColumnConstraint:
+                if type(only) is not not_null:
                     self._column(item)
                     continue
                 nullable = bool(only.args.get("allow_null"))
             ctype = None
-            if (
-                not targs.get("expressions")
-                and targs.get("kind") is None
-                and targs.get("nullable") is None
-            ):
+            if nullable_arg is None and not targs.get("expressions") and targs.get("kind") is None:
                 ctype = known.get(tid)
-            columns[name] = plain_column(name, ctype or read_type(kind), nullable, len(columns))
+            ctype = ctype or read_type(kind)
+            shape = (name, id(ctype), nullable, len(columns))
+            col = shared.get(shape)
+            if col is None:
+                col = plain_column(name, ctype, nullable, shape[3])
+                if len(shared) >= MAX_CACHED:
+                    shared.clear()
+                shared[shape] = col
+            columns[name] = col
         return others
 
     def _column(self, cdef: exp.ColumnDef) -> None:

@@ -452,3 +452,21 @@ def test_a_constraint_on_a_column_the_table_lacks_is_skipped_with_a_warning(
     (found,) = schema.warnings
     assert found.startswith(warning) or warning in found
     assert "names unknown column b; the constraint is ignored" in found
+
+
+def test_two_versions_of_a_script_share_their_unchanged_plain_columns() -> None:
+    old = parse_ddl("CREATE TABLE t (id BIGINT NOT NULL, a INT, b VARCHAR(10), c TEXT)", "postgres")
+    new = parse_ddl(
+        "CREATE TABLE t (id BIGINT NOT NULL, a BIGINT, b VARCHAR(10) NOT NULL, d INT, c TEXT)",
+        "postgres",
+    )
+    (o,), (n,) = old.tables, new.tables
+    assert o.columns[0] is n.columns[0]  # same name, type, nullability and position
+    assert [(c.name, str(c.type), c.nullable, c.position) for c in n.columns] == [
+        ("id", "BIGINT", False, 0),
+        ("a", "BIGINT", True, 1),
+        ("b", "VARCHAR(10)", False, 2),
+        ("d", "INT", True, 3),
+        ("c", "TEXT", True, 4),
+    ]
+    assert o.columns[3].position == 3 and o.columns[3] is not n.columns[4]

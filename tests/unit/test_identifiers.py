@@ -33,3 +33,33 @@ def test_a_product_column_and_a_query_naming_it_resolve_to_one_name(
     assert found.name == table_name(f"{schema}.{table}", dialect)
     assert found.columns[0].name == column_name(column, dialect)
     assert read == {(found.name, found.columns[0].name)}
+
+
+PIECES = ["(", ")", "[", "]", "{", "}", "ARRAY<", "STRUCT<", "MAP<", "<", ">", " 1 ", " a ", ","]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60), st.integers(min_value=1, max_value=8))
+def test_the_nesting_guards_fast_scan_refuses_exactly_what_the_token_walk_refuses(
+    pieces: list[str], limit: int
+) -> None:
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import ParseError, TokenError
+
+    from identifiers.guard import _check_nesting_by_token, check_nesting, token_kinds
+
+    try:
+        tokens = Dialect.get_or_raise("bigquery").tokenize("SELECT " + "".join(pieces))
+    except TokenError:
+        assume(False)
+    found = []
+    for check in (
+        lambda: check_nesting(tokens, limit),
+        lambda: _check_nesting_by_token(tokens, limit, token_kinds(tokens)),
+    ):
+        try:
+            check()
+            found.append("ok")
+        except ParseError as error:
+            found.append(str(error))
+    assert found[0] == found[1]

@@ -300,3 +300,50 @@ def test_schema_level_relationships_become_foreign_keys_composite_too() -> None:
         (("order_id", "line_no"), "order_lines", ("order_id", "no")),
         (("sku",), "products", ("sku",)),
     }
+
+
+YAML_SHAPES = [
+    "a: &x [1, 2]\nb: *x\n",
+    "&a [*a]\n",
+    "&a {x: *a}\n",
+    "base: &b {a: 1}\nchild: {<<: *b, c: 2}\n",
+    "a: 1\na: 2\n",
+    "? [a, b]\n: 1\n",
+    "x: yes\ny: No\nz: ~\nu: 1.5\nt: .inf\ns: 0x1F\nq: 2026-01-01\np: 2026-01-01T10:00:00Z\n",
+    "x: =\n",
+    "= : 1\n",
+    "x: !!str 1\ny: !!int '2'\nz: !!binary aGVsbG8=\n",
+    "x: !!set {a, b}\ny: !!omap [a: 1]\n",
+    "{1: a, 2.5: b, true: c, null: d}\n",
+    "a: [&s abc, *s]\nb: &n 5\nc: *n\n",
+    "a: *undefined\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", YAML_SHAPES)
+def test_the_contract_loader_builds_what_pyyamls_constructor_builds(text: str) -> None:
+    import yaml
+
+    from service.schema.odcs import _loader
+
+    fast = _loader()
+    plain = type("Plain", (fast.__mro__[1],), {})
+    plain.yaml_implicit_resolvers = fast.yaml_implicit_resolvers
+
+    def load(loader: type) -> object:
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError as error:
+            return f"{type(error).__name__}: {error}"
+
+    assert repr(load(fast)) == repr(load(plain))
+
+
+def test_the_contract_loader_keeps_an_alias_one_object() -> None:
+    import yaml
+
+    from service.schema.odcs import _loader
+
+    data = yaml.load("a: &x [1]\nb: *x\nc: &r [*r]\n", Loader=_loader())
+    assert data["a"] is data["b"] and data["c"][0] is data["c"]
