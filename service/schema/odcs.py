@@ -86,13 +86,7 @@ LOGICAL_TYPES = {
 @cache
 def _loader() -> type[Any]:
     """A safe YAML loader (libyaml's when built) keeping dates and timestamps as strings,
-    as JSON schema wants.
-
-    It builds plain mappings, sequences and strings itself (PyYAML's constructor spends more
-    than libyaml's parse on them, a Python call or generator per node) and resolves each
-    plain scalar's tag once per spelling; any other scalar is built by PyYAML, and a
-    document with merge keys, non-scalar keys or other tags is built by PyYAML alone.
-    """
+    as JSON schema wants."""
     import yaml
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -101,62 +95,6 @@ def _loader() -> type[Any]:
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    resolve: Any = base.resolve
-    tags: dict[tuple[str, tuple[bool, bool]], str] = {}
-    scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-    str_tag, map_tag, seq_tag = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
-
-    def resolve_once(self: Any, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        # A scalar's tag depends on its text and implicit flags only (no path resolvers).
-        if kind is not scalar_node or len(value) > 100:
-            return str(resolve(self, kind, value, implicit))
-        key = (value, implicit)
-        tag = tags.get(key)
-        if tag is None:
-            if len(tags) >= 10_000:
-                tags.clear()
-            tag = tags[key] = str(resolve(self, kind, value, implicit))
-        return tag
-
-    class Unusual(Exception):
-        """A node the fast builder leaves to PyYAML."""
-
-    def build(self: Any, node: Any, built: dict[int, Any]) -> Any:
-        kind = type(node)
-        if kind is scalar_node:
-            return node.value if node.tag == str_tag else self.construct_object(node)
-        done = built.get(id(node))  # an alias: the same object, as PyYAML gives
-        if done is not None:
-            return done
-        if kind is mapping_node and node.tag == map_tag:
-            mapping: dict[Any, Any] = {}
-            built[id(node)] = mapping
-            for key_node, value_node in node.value:
-                if type(key_node) is not scalar_node or key_node.tag not in scalar_keys:
-                    raise Unusual
-                mapping[build(self, key_node, built)] = build(self, value_node, built)
-            return mapping
-        if kind is sequence_node and node.tag == seq_tag:
-            items: list[Any] = []
-            built[id(node)] = items
-            items.extend(build(self, item, built) for item in node.value)
-            return items
-        raise Unusual
-
-    scalar_keys = frozenset(
-        f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")
-    )
-
-    def construct_document(self: Any, node: Any) -> Any:
-        try:
-            data = build(self, node, {})
-        except Unusual:
-            return base.construct_document(self, node)
-        self.constructed_objects = {}
-        return data
-
-    loader.resolve = resolve_once
-    loader.construct_document = construct_document
     return loader  # type: ignore[no-any-return]
 
 
