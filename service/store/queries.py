@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from service.diff import Verdict, decide_verdicts
@@ -393,6 +393,27 @@ def to_subscription(row: SubscriptionRow, product: str) -> Subscription:
     )
 
 
+def impact_of_row(cr: ChangeRequestRow) -> Impact:
+    """The change request's stored impact, read back as its type (once per loaded row)."""
+    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
+    stored = cr.impact or {}
+    info = inspect(cr).info
+    cached = info.get("impact")
+    if isinstance(cached, tuple) and cached[0] is stored:
+        found: Impact = cached[1]
+        return found
+    impact = Impact.model_validate(stored)
+    info["impact"] = (stored, impact)
+    return impact
+
+
+def set_impact(cr: ChangeRequestRow, impact: Impact) -> None:
+    """Store IMPACT on the row; what reads it back in this operation gets IMPACT itself (a
+    proposal's answer, its notices and its view need not validate thousands of readers again)."""
+    cr.impact = impact.to_stored()
+    inspect(cr).info["impact"] = (cr.impact, impact)
+
+
 def to_change_request(
     row: ChangeRequestRow,
     *,
@@ -413,7 +434,7 @@ def to_change_request(
         base_version=row.base_version,
         target_version=row.target_version,
         changes=list(row.changes),
-        impact=Impact.model_validate(row.impact),
+        impact=impact_of_row(row),
         proposer=row.proposer.email,
         approver=row.approver.email if row.approver else None,
         created_at=row.created_at,

@@ -114,13 +114,13 @@ def propose(
         bump=bump,
         breaking=breaking,
         changes=data["changes"],
-        impact=impact.to_stored(),
         migration=for_proposal(session, row.id, old, new, hints, current.version),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,
         created_at=now,
     )
+    q.set_impact(cr, impact)
     session.add(cr)
     try:
         session.flush()
@@ -423,7 +423,7 @@ def rediff_open(
         impact = _impact(session, product, changes, old, None)
         bump = "major" if breaking else data["bump"]
         cr.changes = data["changes"]
-        cr.impact = impact.to_stored()
+        q.set_impact(cr, impact)
         cr.bump = bump
         cr.breaking = breaking
         cr.base_version = current.version

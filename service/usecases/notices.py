@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,8 @@ from service.domain import (
     parse_duration,
 )
 from service.errors import Conflict, InvalidTransition, NotAuthorized
-from service.impact import Impact
 from service.store import queries as q
+from service.store.queries import impact_of_row
 from service.store.tables import (
     AcknowledgementRow,
     ChangeRequestRow,
@@ -40,20 +40,6 @@ EMAIL = "email"
 WEBHOOK = "webhook"
 
 
-def impact_of_row(cr: ChangeRequestRow) -> Impact:
-    """The change request's stored impact, read back as its type (once per loaded row)."""
-    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
-    stored = cr.impact or {}
-    info = inspect(cr).info
-    cached = info.get("impact")
-    if isinstance(cached, tuple) and cached[0] is stored:
-        found: Impact = cached[1]
-        return found
-    impact = Impact.model_validate(stored)
-    info["impact"] = (stored, impact)
-    return impact
-
-
 def _recipients(
     session: Session, cr: ChangeRequestRow, *, breaking_only: bool
 ) -> list[tuple[int | None, str, str]]:
@@ -64,15 +50,25 @@ def _recipients(
     by email.
     """
     readers = [r for r in impact_of_row(cr).readers if r.breaking or not breaking_only]
-    wanted = [r.subscription for r in readers if r.subscription is not None]
+    wanted = {r.subscription for r in readers if r.subscription is not None}
     found: dict[tuple[str, str], int | None] = {}
     if wanted:
+        # The readers' subscriptions are the product's: read them by product (an IN list of
+        # thousands of ids costs more to build and bind than the rows it skips).
         subs = session.execute(
-            select(SubscriptionRow.consumer_id, PrincipalRow.email, SubscriptionRow.channels)
+            select(
+                SubscriptionRow.id,
+                SubscriptionRow.consumer_id,
+                PrincipalRow.email,
+                SubscriptionRow.channels,
+            )
             .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
-            .where(SubscriptionRow.id.in_(wanted))
+            .where(SubscriptionRow.product_id == cr.product_id)
+            .order_by(SubscriptionRow.id)
         )
-        for consumer_id, email, channels in subs:
+        for sub_id, consumer_id, email, channels in subs:
+            if sub_id not in wanted:
+                continue
             for channel in channels:
                 if channel == EMAIL:
                     found.setdefault((EMAIL, email), consumer_id)

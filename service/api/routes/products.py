@@ -6,10 +6,9 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request, Response
-
-from service.api.deprecation import deprecation_headers, successor_url
 from starlette.concurrency import run_in_threadpool
 
+from service.api.deprecation import deprecation_headers, successor_url
 from service.api.deps import Caller, Context, Credentials, Ctx, PageQuery, next_page, principal
 from service.api.schemas import (
     ChangeRequestOut,
