@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, func, inspect, select
+from sqlalchemy import Connection, Select, Text, bindparam, cast, func, inspect, select
 from sqlalchemy.orm import Session
 
 from service.diff import Verdict, decide_verdicts
@@ -243,27 +245,54 @@ def subscription_rows(session: Session, product_id: int) -> Sequence[Subscriptio
     ).all()
 
 
-def subscription_reads(
-    session: Session, product_id: int
-) -> list[tuple[int, str, frozenset[str] | None, bool, bool]]:
-    """(id, consumer email, columns read or None for all, all_changes, learnt from SQL?) of each
-    subscription.
+@dataclass(frozen=True, slots=True)
+class SubscriptionRead:
+    """What one subscription reads and where its consumer is told, as a plain value."""
 
-    Plain rows, not ORM objects: a product may have thousands of subscribers.
+    id: int
+    consumer_id: int
+    email: str
+    #: The columns read (None: all of them).
+    columns: frozenset[str] | None
+    all_changes: bool
+    #: Were the columns learnt from the consumer's SQL?
+    by_sql: bool
+    channels: tuple[str, ...]
+
+
+def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRead]:
+    """Each subscription of the product, oldest first, with its consumer's email and channels.
+
+    Plain rows, not ORM objects, read once per operation: a product may have thousands of
+    subscribers (a proposal's impact and its notices share one read).
     """
     rows = session.execute(
         select(
             SubscriptionRow.id,
+            SubscriptionRow.consumer_id,
             PrincipalRow.email,
-            SubscriptionRow.columns,
+            cast(SubscriptionRow.columns, Text),
             SubscriptionRow.all_changes,
             SubscriptionRow.sql.is_not(None),
+            cast(SubscriptionRow.channels, Text),
         )
         .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
         .where(SubscriptionRow.product_id == product_id)
         .order_by(SubscriptionRow.id)
     )
-    return [(i, e, frozenset(c) if c else None, bool(a), bool(s)) for i, e, c, a, s in rows]
+    # The JSON lists as stored text, each distinct one decoded once: thousands of
+    # subscriptions share a few dozen column lists and a few channel lists.
+    columns: dict[str | None, frozenset[str] | None] = {None: None}
+    channels: dict[str | None, tuple[str, ...]] = {None: ()}
+    found = []
+    for i, p, e, cols, a, s, chans in rows:
+        if cols not in columns:
+            read = json.loads(cols)
+            columns[cols] = frozenset(read) if read else None
+        if chans not in channels:
+            channels[chans] = tuple(json.loads(chans) or ())
+        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), bool(s), channels[chans]))
+    return found
 
 
 def open_change_request(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -98,7 +99,8 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    impact = _impact(session, row, changes, old, lineage)
+    subscriptions = q.subscription_reads(session, row.id)  # for the impact and the notices
+    impact = _impact(session, row, changes, old, lineage, subscriptions)
     bump = data["bump"]
     breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
     _refuse_second_open(session, row, breaking=breaking)
@@ -126,7 +128,7 @@ def propose(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(f"product {row.name!r} already has an open change request") from exc
-    write_notices(session, cr, "proposed", now)
+    write_notices(session, cr, "proposed", now, subscriptions)
     tell_deciders(session, cr, proposer, now)
     q.audit(
         session,
@@ -166,17 +168,29 @@ def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool
 
 
 def _impact(
-    session: Session, row: ProductRow, changes: ChangeSet, old: Schema, lineage: LineageIndex | None
+    session: Session,
+    row: ProductRow,
+    changes: ChangeSet,
+    old: Schema,
+    lineage: LineageIndex | None,
+    subscriptions: Sequence[q.SubscriptionRead] | None = None,
 ) -> Impact:
-    """Who the changes reach: the subscribers join the lineage graph's readers for one answer."""
+    """Who the changes reach: the subscribers (SUBSCRIPTIONS, the product's, when already read)
+    join the lineage graph's readers for one answer."""
     if lineage is None:
         lineage = LineageIndex()
         lineage.refresh(session)
+    if subscriptions is None:
+        subscriptions = q.subscription_reads(session, row.id)
     subscribers = [
         Subscriber(
-            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
+            s.id,
+            s.email,
+            s.columns,
+            s.all_changes,
+            "sql" if s.by_sql else "all" if s.columns is None else "columns",
         )
-        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, row.id)
+        for s in subscriptions
     ]
     return lineage.impact(
         changes,

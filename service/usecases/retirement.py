@@ -96,15 +96,15 @@ def _everyone(session: Session, product: ProductRow, source: str) -> dict[str, A
     readers = [
         Reader(
             kind="subscription",
-            name=subscription_node(sub_id),
-            subscription=sub_id,
-            reads=tuple(sorted(columns or ())),
+            name=subscription_node(sub.id),
+            subscription=sub.id,
+            reads=tuple(sorted(sub.columns or ())),
             kinds=kinds,
             breaking=True,
             stops_working=True,
-            contacts=(Contact(email=email, role="subscriber"),),
+            contacts=(Contact(email=sub.email, role="subscriber"),),
         )
-        for sub_id, email, columns, _, _ in q.subscription_reads(session, product.id)
+        for sub in q.subscription_reads(session, product.id)
     ]
     schema = stored_schema(source, product.dialect)
     others = session.scalars(
