@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from notifications.message import AffectedChange, Kind, Message, SqlRewrite, ViewNote, iso_utc
 from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.impact import Reader
+from service.store.queries import impact_of_row
 from service.store.tables import (
     ChangeRequestRow,
     NoticeRow,
@@ -19,7 +20,7 @@ from service.store.tables import (
     ProductRow,
     VersionRow,
 )
-from service.usecases.notices import EMAIL, effective_at, impact_of_row
+from service.usecases.notices import EMAIL, effective_at
 
 DELIVERY_FAILED = Kind.DELIVERY_FAILED.value
 _ANNOUNCING = frozenset({Kind.DEPRECATION.value, Kind.REMINDER.value})

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
 from service.api.worker import Worker
 from service.domain import MAX_PAGE, Page, Principal
@@ -50,15 +51,21 @@ async def context(request: Request) -> Context:
 bearer = HTTPBearer(auto_error=False, description="A token from `steward token create`.")
 
 
-def caller(
-    ctx: Annotated[Context, Depends(context)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def principal(ctx: Context, connection: Connection, credentials: Credentials) -> Principal:
+    """The principal holding the request's bearer token, read on `connection` (401 without a
+    valid one): the one check behind `Caller` and behind a route that authenticates inside
+    its own thread-pool call (`Authenticated`)."""
+    token = credentials.credentials if credentials else None
+    return authenticate(connection, token, ctx.clock())
+
+
+def caller(ctx: Annotated[Context, Depends(context)], credentials: Credentials) -> Principal:
     """The principal holding the request's bearer token (401 without a valid one)."""
     with ctx.db.connect() as connection:  # one statement: no ORM session needed
-        return authenticate(
-            connection, credentials.credentials if credentials else None, ctx.clock()
-        )
+        return principal(ctx, connection, credentials)
 
 
 Ctx = Annotated[Context, Depends(context)]

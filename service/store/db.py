@@ -19,6 +19,8 @@ from service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "steward_write"
+#: Execution option of `Database.connect` on SQLite: no BEGIN (the statement is its snapshot).
+SINGLE = "steward_single_statement"
 # Key of the PostgreSQL advisory lock held while migrating: replicas that start at the same
 # moment with migrations on run them one after the other (the later ones find nothing to do).
 MIGRATION_LOCK = 0x5357_4D49_4752  # "SWMIGR"
@@ -55,7 +57,7 @@ def make_engine(settings: Settings) -> Engine:
         # A writing transaction takes the write lock at once, so two writers serialise
         # instead of one failing on a stale snapshot; readers never block writers (WAL).
         options = conn.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT":
+        if options.get(SINGLE, False) or options.get("isolation_level") == "AUTOCOMMIT":
             return  # a single-statement read (Database.connect): the statement is its snapshot
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
@@ -108,6 +110,14 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
         )
+        # Reads of one statement, without transaction round trips: PostgreSQL's driver in
+        # autocommit; SQLite's driver always is (BEGIN is ours to send, see make_engine), so
+        # there it only skips the BEGIN, without SQLAlchemy switching the connection's
+        # isolation level on every checkout and back on every return.
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._single = self.engine.execution_options(
+            **({SINGLE: True} if sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
 
     def migrate(self) -> None:
         """Run the migrations to head."""
@@ -141,7 +151,7 @@ class Database:
     def connect(self) -> Iterator[Connection]:
         """A plain connection in autocommit mode, for a read of ONE statement (which is its own
         consistent snapshot): no BEGIN and no ROLLBACK round trips."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with self._single.connect() as connection:
             yield connection
 
     @contextmanager

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, Text, bindparam, cast, func, inspect, select
 from sqlalchemy.orm import Session
 
 from service.diff import Verdict, decide_verdicts
@@ -255,27 +257,54 @@ def subscription_rows(session: Session, product_id: int) -> Sequence[Subscriptio
     ).all()
 
 
-def subscription_reads(
-    session: Session, product_id: int
-) -> list[tuple[int, str, frozenset[str] | None, bool, bool]]:
-    """(id, consumer email, columns read or None for all, all_changes, learnt from SQL?) of each
-    subscription.
+@dataclass(frozen=True, slots=True)
+class SubscriptionRead:
+    """What one subscription reads and where its consumer is told, as a plain value."""
 
-    Plain rows, not ORM objects: a product may have thousands of subscribers.
+    id: int
+    consumer_id: int
+    email: str
+    #: The columns read (None: all of them).
+    columns: frozenset[str] | None
+    all_changes: bool
+    #: Were the columns learnt from the consumer's SQL?
+    by_sql: bool
+    channels: tuple[str, ...]
+
+
+def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRead]:
+    """Each subscription of the product, oldest first, with its consumer's email and channels.
+
+    Plain rows, not ORM objects, read once per operation: a product may have thousands of
+    subscribers (a proposal's impact and its notices share one read).
     """
     rows = session.execute(
         select(
             SubscriptionRow.id,
+            SubscriptionRow.consumer_id,
             PrincipalRow.email,
-            SubscriptionRow.columns,
+            cast(SubscriptionRow.columns, Text),
             SubscriptionRow.all_changes,
             SubscriptionRow.sql.is_not(None),
+            cast(SubscriptionRow.channels, Text),
         )
         .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
         .where(SubscriptionRow.product_id == product_id)
         .order_by(SubscriptionRow.id)
     )
-    return [(i, e, frozenset(c) if c else None, bool(a), bool(s)) for i, e, c, a, s in rows]
+    # The JSON lists as stored text, each distinct one decoded once: thousands of
+    # subscriptions share a few dozen column lists and a few channel lists.
+    columns: dict[str | None, frozenset[str] | None] = {None: None}
+    channels: dict[str | None, tuple[str, ...]] = {None: ()}
+    found = []
+    for i, p, e, cols, a, s, chans in rows:
+        if cols not in columns:
+            read = json.loads(cols)
+            columns[cols] = frozenset(read) if read else None
+        if chans not in channels:
+            channels[chans] = tuple(json.loads(chans) or ())
+        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), bool(s), channels[chans]))
+    return found
 
 
 def open_change_request(
@@ -405,6 +434,27 @@ def to_subscription(row: SubscriptionRow, product: str) -> Subscription:
     )
 
 
+def impact_of_row(cr: ChangeRequestRow) -> Impact:
+    """The change request's stored impact, read back as its type (once per loaded row)."""
+    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
+    stored = cr.impact or {}
+    info = inspect(cr).info
+    cached = info.get("impact")
+    if isinstance(cached, tuple) and cached[0] is stored:
+        found: Impact = cached[1]
+        return found
+    impact = Impact.model_validate(stored)
+    info["impact"] = (stored, impact)
+    return impact
+
+
+def set_impact(cr: ChangeRequestRow, impact: Impact) -> None:
+    """Store IMPACT on the row; what reads it back in this operation gets IMPACT itself (a
+    proposal's answer, its notices and its view need not validate thousands of readers again)."""
+    cr.impact = impact.to_stored()
+    inspect(cr).info["impact"] = (cr.impact, impact)
+
+
 def to_change_request(
     row: ChangeRequestRow,
     *,
@@ -425,7 +475,7 @@ def to_change_request(
         base_version=row.base_version,
         target_version=row.target_version,
         changes=list(row.changes),
-        impact=Impact.model_validate(row.impact),
+        impact=impact_of_row(row),
         proposer=row.proposer.email,
         approver=row.approver.email if row.approver else None,
         created_at=row.created_at,

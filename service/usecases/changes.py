@@ -95,7 +95,8 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    impact = product_impact(session, row, changes, old, lineage)
+    subscriptions = q.subscription_reads(session, row.id)  # for the impact and the notices
+    impact = product_impact(session, row, changes, old, lineage, subscriptions)
     bump = data["bump"]
     breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
     _refuse_second_open(session, row, breaking=breaking)
@@ -111,19 +112,19 @@ def propose(
         bump=bump,
         breaking=breaking,
         changes=data["changes"],
-        impact=impact.to_stored(),
         migration=for_proposal(session, row.id, old, new, hints, current.version),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,
         created_at=now,
     )
+    q.set_impact(cr, impact)
     session.add(cr)
     try:
         session.flush()
     except IntegrityError as exc:
         raise Conflict(f"product {row.name!r} already has an open change request") from exc
-    write_notices(session, cr, "proposed", now)
+    write_notices(session, cr, "proposed", now, subscriptions)
     tell_deciders(session, cr, proposer, now)
     q.audit(
         session,
@@ -411,7 +412,7 @@ def rediff_open(
         impact = product_impact(session, product, changes, old, lineage)
         bump = "major" if breaking else data["bump"]
         cr.changes = data["changes"]
-        cr.impact = impact.to_stored()
+        q.set_impact(cr, impact)
         cr.bump = bump
         cr.breaking = breaking
         cr.base_version = current.version

@@ -274,17 +274,25 @@ def product_impact(
     changes: ChangeSet,
     old: Schema,
     lineage: LineageIndex | None = None,
+    subscriptions: Sequence[q.SubscriptionRead] | None = None,
 ) -> Impact:
-    """Who CHANGES to PRODUCT (whose current schema is OLD) reach: its subscriptions join the
-    lineage graph's readers for one answer (LINEAGE: the door's index; else one built now)."""
+    """Who CHANGES to PRODUCT (whose current schema is OLD) reach: its subscriptions
+    (SUBSCRIPTIONS, when the caller read them already) join the lineage graph's readers for
+    one answer (LINEAGE: the door's index; else one built now)."""
     if lineage is None:
         lineage = LineageIndex()
         lineage.refresh(session)
+    if subscriptions is None:
+        subscriptions = q.subscription_reads(session, product.id)
     subscribers = [
         Subscriber(
-            i, email, cols, all_changes, "sql" if by_sql else "all" if cols is None else "columns"
+            s.id,
+            s.email,
+            s.columns,
+            s.all_changes,
+            "sql" if s.by_sql else "all" if s.columns is None else "columns",
         )
-        for i, email, cols, all_changes, by_sql in q.subscription_reads(session, product.id)
+        for s in subscriptions
     ]
     return lineage.impact(
         changes,

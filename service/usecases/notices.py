@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,8 @@ from service.domain import (
     parse_duration,
 )
 from service.errors import Conflict, InvalidTransition, NotAuthorized
-from service.impact import Impact
 from service.store import queries as q
+from service.store.queries import impact_of_row
 from service.store.tables import (
     AcknowledgementRow,
     ChangeRequestRow,
@@ -40,44 +41,35 @@ EMAIL = "email"
 WEBHOOK = "webhook"
 
 
-def impact_of_row(cr: ChangeRequestRow) -> Impact:
-    """The change request's stored impact, read back as its type (once per loaded row)."""
-    # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
-    stored = cr.impact or {}
-    info = inspect(cr).info
-    cached = info.get("impact")
-    if isinstance(cached, tuple) and cached[0] is stored:
-        found: Impact = cached[1]
-        return found
-    impact = Impact.model_validate(stored)
-    info["impact"] = (stored, impact)
-    return impact
-
-
 def _recipients(
-    session: Session, cr: ChangeRequestRow, *, breaking_only: bool
+    session: Session,
+    cr: ChangeRequestRow,
+    *,
+    breaking_only: bool,
+    subscriptions: Sequence[q.SubscriptionRead] | None = None,
 ) -> list[tuple[int | None, str, str]]:
     """(principal id, channel, address) of every contact of every reader reached, once each.
 
     A subscriber is told on its subscription's channels; every other reader's contacts (a
     downstream product's owners, an exposure's or a job's owner, else the product's owners)
-    by email.
+    by email. SUBSCRIPTIONS are the product's, when the operation has read them already.
     """
     readers = [r for r in impact_of_row(cr).readers if r.breaking or not breaking_only]
-    wanted = [r.subscription for r in readers if r.subscription is not None]
+    wanted = {r.subscription for r in readers if r.subscription is not None}
     found: dict[tuple[str, str], int | None] = {}
     if wanted:
-        subs = session.execute(
-            select(SubscriptionRow.consumer_id, PrincipalRow.email, SubscriptionRow.channels)
-            .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
-            .where(SubscriptionRow.id.in_(wanted))
-        )
-        for consumer_id, email, channels in subs:
-            for channel in channels:
+        # The readers' subscriptions are the product's: read by product (an IN list of
+        # thousands of ids costs more to build and bind than the rows it skips).
+        if subscriptions is None:
+            subscriptions = q.subscription_reads(session, cr.product_id)
+        for sub in subscriptions:
+            if sub.id not in wanted:
+                continue
+            for channel in sub.channels:
                 if channel == EMAIL:
-                    found.setdefault((EMAIL, email), consumer_id)
+                    found.setdefault((EMAIL, sub.email), sub.consumer_id)
                 else:
-                    found.setdefault((WEBHOOK, channel), consumer_id)
+                    found.setdefault((WEBHOOK, channel), sub.consumer_id)
     for email in sorted({e for r in readers if r.subscription is None for e in r.emails}):
         if (EMAIL, email) not in found:
             row = q.principal_by_email(session, email)
@@ -105,13 +97,19 @@ def visible_notices(
     return Paged(shown, after)
 
 
-def write_notices(session: Session, cr: ChangeRequestRow, kind: str, now: datetime) -> int:
-    """Queue one notice of `kind` per recipient in the outbox (delivery happens elsewhere)."""
+def write_notices(
+    session: Session,
+    cr: ChangeRequestRow,
+    kind: str,
+    now: datetime,
+    subscriptions: Sequence[q.SubscriptionRead] | None = None,
+) -> int:
+    """Queue one notice of `kind` per recipient in the outbox (delivery happens elsewhere);
+    SUBSCRIPTIONS: the product's, when the operation has read them already."""
     NoticeKind(kind)
     breaking_only = kind == NoticeKind.DEPRECATION
-    return queue_notices(
-        session, cr, kind, _recipients(session, cr, breaking_only=breaking_only), now
-    )
+    recipients = _recipients(session, cr, breaking_only=breaking_only, subscriptions=subscriptions)
+    return queue_notices(session, cr, kind, recipients, now)
 
 
 def queue_notices(

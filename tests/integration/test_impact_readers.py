@@ -251,3 +251,16 @@ def test_the_subscriptions_reached_follow_the_store_between_proposals(org: Org) 
     org.post("consumer2", subscribe, {})
     cr = _propose(org, drop_amount)
     assert cr["impact"]["recipients"] == ["consumer2@example.com"]
+
+
+def test_a_proposal_s_answer_is_its_impact_as_stored(org: Org) -> None:
+    """The proposal answers with the impact it computed (not read back from the store): it is
+    the one a later read of the change request gives, every reader and view of it alike."""
+    _setup(org)
+    new = ORDERS.replace("amount", "amount_eur").replace(", status TEXT", "")
+    cr = _propose(org, new, {"shop.orders.amount": "amount_eur"})
+    assert len(cr["impact"]["readers"]) >= 8 and cr["impact"]["subscriptions"]
+    stored = org.get("owner", f"/change-requests/{cr['id']}")
+    assert stored.status_code == 200
+    assert stored.json()["impact"] == cr["impact"]
+    assert stored.json() == cr
