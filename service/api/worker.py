@@ -10,15 +10,24 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
 from service.errors import DeadlineExceeded
 
 T = TypeVar("T")
+P = ParamSpec("P")
 #: what a worker imports once, before any request: the parsers and the diff engine
-PRELOAD = ["service.diff.compare", "service.usecases.reads"]
+PRELOAD = [
+    "service.diff.compare",
+    "service.usecases.reads",
+    "service.usecases.migration",
+    "service.usecases.products",
+    "service.usecases.lineage",
+    "lineage.ingest_dbt",
+    "lineage.ingest_openlineage",
+]
 #: one pool per size, started on first use and shared by every app of the process (starting
 #: worker processes costs far more than a parse); stopped when the interpreter exits
 _POOLS: dict[int, ProcessPool] = {}
@@ -55,7 +64,7 @@ class Worker:
         self.processes = processes
         self.timeout = timeout
 
-    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` in a worker; DeadlineExceeded past the deadline or
         when the worker dies (the input is then refused in words, never a 500)."""
         if self.processes == 0:

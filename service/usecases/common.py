@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -18,12 +18,13 @@ from service.store.tables import PrincipalRow, ProductRow
 from service.workflow import ADMIN
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Runner(Protocol):
     """Where heavy pure work runs: in this process, or a worker with a deadline (the API's)."""
 
-    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)`, wherever this runner runs it."""
         ...
 
@@ -31,7 +32,7 @@ class Runner(Protocol):
 class Inline:
     """Run in this process (the CLI's and the tests' default)."""
 
-    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` here and now."""
         return function(*args, **kwargs)
 

@@ -51,9 +51,9 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
             waive_notice_without_readers=body.waive_notice_without_readers,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
-    if body.sql is not None:
-        with ctx.db.reading() as session:
+        if body.sql is not None:  # its view read into lineage (in the worker) before commit
             ctx.lineage.refresh(session)
     return ProductOut.model_validate(product)
 
