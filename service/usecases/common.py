@@ -9,6 +9,7 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from service.diff.compare import Comparison, compare
 from service.domain import Principal
 from service.errors import NotAuthenticated
 from service.schema import parse_schema
@@ -66,3 +67,17 @@ def roles_of(product: ProductRow, actor: Principal) -> set[str]:
 def stored_schema(source: str, dialect: str) -> Schema:
     """A stored version's schema, parsed again from its source (cached: versions never change)."""
     return parse_schema(source, dialect=dialect, source="stored version", max_bytes=1 << 62)
+
+
+def compare_with_stored(
+    source: str, schema: str, *, dialect: str, renames: dict[str, str] | None, max_bytes: int
+) -> Comparison:
+    """`compare` a schema text with a stored version's source (parsed once per process): the
+    unit the API runs in a worker, under its deadline, wherever a new schema meets the current."""
+    return compare(
+        stored_schema(source, dialect),
+        schema,
+        dialect=dialect,
+        renames=renames,
+        max_bytes=max_bytes,
+    )

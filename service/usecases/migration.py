@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlglot.errors import SqlglotError
 
-from service.diff.compare import Comparison, compare
+from service.diff.compare import Comparison
 from service.diff.hints import resolve_rename_map
 from service.domain import Principal, SemVer
 from service.errors import InvalidInput
@@ -21,7 +21,7 @@ from service.migrate import Migration, migrate
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, SubscriptionRow
-from service.usecases.common import Inline, Runner, roles_of, stored_schema
+from service.usecases.common import Inline, Runner, compare_with_stored, roles_of, stored_schema
 from service.workflow import may
 
 #: (id, consumer email, SQL) of the subscriptions that registered SQL
@@ -99,8 +99,9 @@ def read_proposal(
     """Read a proposed schema, diff it against the current version's source and plan the
     migration of the subscriptions' SQL: the unit a proposal runs in a worker, under its
     deadline (pure: no database; only typed values cross back)."""
-    current = stored_schema(current_source, dialect)
-    found = compare(current, schema, dialect=dialect, renames=renames, max_bytes=max_bytes)
+    found = compare_with_stored(
+        current_source, schema, dialect=dialect, renames=renames, max_bytes=max_bytes
+    )
     if not found.changes.changes:
         return Proposed(found, None)
     try:

@@ -595,6 +595,7 @@ SLOW_DOORS = {
         "/lineage/sql",
         lambda: {"name": "v", "sql": SLOW_SQL, "dialect": "postgres"},
     ),
+    "check-gate": ("consumer", "/products/sales.orders/check", lambda: {"schema": _big_ddl()}),
     "lineage-dbt": ("admin", "/lineage/dbt", lambda: _manifest(400)),
     "openlineage": ("admin", "/api/v1/lineage", lambda: _event(1000)),
 }

@@ -124,6 +124,7 @@ def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
             renames=body.renames,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
     return CheckOut.model_validate(result)
 
