@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body
 from sqlalchemy.orm import Session
 
 from service.api.deps import Caller, Context, Ctx
-from service.api.schemas import LineageOut, LineageSqlIn, printable
+from service.api.schemas import LineageOut, LineageSqlIn
+from service.domain import printable
 from service.errors import InvalidInput
 from service.store.tables import LineageSourceRow
 from service.usecases import lineage as uc
