@@ -132,6 +132,14 @@ class LineageGraph:
             self._column(name, column)
         return name
 
+    def know(self, names: Iterable[str]) -> None:
+        """Remember object names a later name may resolve to (before they are added)."""
+        self.names.add_all(list(names))
+
+    def describe(self, name: str, *, kind: str, **attributes: Any) -> None:
+        """Set an object's kind and attributes (its unique id, origin, ...)."""
+        self.graph.nodes[name].update(attributes, kind=kind)
+
     def add_schemas(self, schemas: Mapping[str, Mapping[str, str]]) -> None:
         """Declare upstream tables from a `table -> column -> type` mapping (names as resolved)."""
         for name, columns in schemas.items():

@@ -58,7 +58,7 @@ def ingest_manifest(graph: LineageGraph, manifest: Mapping[str, Any]) -> None:
         for uid, node in nodes.items()
         if node.get("resource_type") in RELATIONS
     }
-    graph.names.add_all(names.values())
+    graph.know(names.values())
     parents = manifest.get("parent_map") or {
         uid: node.get("depends_on", {}).get("nodes", []) for uid, node in nodes.items()
     }
@@ -125,7 +125,7 @@ def _add_relation(
         # OpenLineage schema may know it whole, and a staging model may read a column the
         # project never documented.
         graph.document_columns(name, declared, kind=kind)
-        graph.graph.nodes[name].update(attributes, kind=kind)
+        graph.describe(name, kind=kind, **attributes)
         return
     query: exp.Expr | None = None
     if code:

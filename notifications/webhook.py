@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -333,8 +334,35 @@ async def post_notice(
     except httpx.TransportError as exc:
         return _outcome(message, Status.TRANSIENT, f"{type(exc).__name__}: {exc}", None)
     code = response.status_code
-    detail = f"{code} {httpx.codes.get_reason_phrase(code)}".strip()
-    return _outcome(message, classify(code), detail, code)
+    return _outcome(message, classify(code), status_detail(code), code)
+
+
+def status_detail(code: int) -> str:
+    """What is kept of a receiver's answer: its status code and the standard reason phrase
+    (never the receiver's own phrase or its body).
+
+    >>> status_detail(500), status_detail(299)
+    ('500 Internal Server Error', '299')
+    """
+    return f"{code} {httpx.codes.get_reason_phrase(code)}".strip()
+
+
+_STATUS_LINE = re.compile(r"^([1-5][0-9][0-9])(?: |:|$)")
+
+
+def safe_detail(detail: str) -> str:
+    """A webhook notice's stored error in the form this release writes: a receiver's answer as
+    `status_detail` of its code, whatever older releases kept after it (its reason phrase,
+    the first 200 characters of its body); Steward's own words (a refused or unresolved
+    target, a transport error) as they are.
+
+    >>> safe_detail("500 Internal Server Error: {'token': 's3cr3t'}")
+    '500 Internal Server Error'
+    >>> safe_detail("404 Whatever the receiver said"), safe_detail("ConnectError: refused")
+    ('404 Not Found', 'ConnectError: refused')
+    """
+    found = _STATUS_LINE.match(detail)
+    return status_detail(int(found.group(1))) if found else detail
 
 
 def _outcome(message: Message, status: Status, detail: str, code: int | None) -> Outcome:

@@ -16,6 +16,62 @@ from service.errors import InvalidInput
 from service.impact import Impact
 
 _DURATION = TypeAdapter(timedelta)
+
+
+#: C0 control characters but tab, newline, carriage return and form feed, and DEL: no text
+#: field takes them (PostgreSQL refuses NUL; the rest only hides what a text says).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+#: An email address as every door takes it (API bodies and queries, the CLI, the store).
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+MAX_EMAIL = 320
+MAX_PRINCIPAL_NAME = 200
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def printable(value: str) -> str:
+    """The text, unless it holds a control character (the error names which and where).
+
+    >>> printable("a\\tb")
+    'a\\tb'
+    >>> printable("a\\x00b")
+    Traceback (most recent call last):
+    ...
+    ValueError: contains the control character U+0000 at position 1
+    """
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
+        )
+    return value
+
+
+def email_address(value: str) -> str:
+    """The email address, if it is one by Steward's one rule (ValueError saying why not).
+
+    >>> email_address("ada@example.com")
+    'ada@example.com'
+    >>> email_address("nobody")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an email address: 'nobody'
+    """
+    printable(value)
+    if len(value) > MAX_EMAIL:
+        raise ValueError(f"an email address has at most {MAX_EMAIL} characters")
+    if not _EMAIL.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+def principal_name(value: str) -> str:
+    """A principal's display name: printable, at most MAX_PRINCIPAL_NAME characters."""
+    printable(value)
+    if len(value) > MAX_PRINCIPAL_NAME:
+        raise ValueError(f"a name has at most {MAX_PRINCIPAL_NAME} characters")
+    return value
+
+
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 

@@ -186,10 +186,18 @@ def create_app(
     limits = Limits(settings.max_schema_bytes, settings.max_sql_bytes, settings.max_manifest_bytes)
     worker = Worker(settings.parse_workers, settings.parse_timeout_seconds)
     ctx = Context(
-        settings=settings, db=db, limits=limits, lineage=LineageIndex(), clock=clock, worker=worker
+        settings=settings,
+        db=db,
+        limits=limits,
+        lineage=LineageIndex(runner=worker),
+        clock=clock,
+        worker=worker,
     )
-    with db.reading() as session:
-        ctx.lineage.refresh(session)
+    try:
+        with db.reading() as session:
+            ctx.lineage.refresh(session)
+    except DeadlineExceeded as exc:  # read again, batch by batch, before the next impact
+        log.warning("lineage not read at start-up: %s", exc)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from service.domain import DEFAULT_REMINDERS, MAX_REMINDERS, parse_duration, parse_reminders
+from service.domain import (
+    DEFAULT_REMINDERS,
+    EMAIL_PATTERN,
+    MAX_EMAIL,
+    MAX_REMINDERS,
+    email_address,
+    parse_duration,
+    parse_reminders,
+    printable,
+)
 from service.errors import InvalidInput
 from service.impact import Impact
 
-#: C0 control characters but tab, newline, carriage return and form feed, and DEL: no text
-#: field takes them (PostgreSQL refuses NUL; the rest only hides what a text says).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 #: Bounds of the free-text fields (schema and SQL texts are bounded in bytes by the settings).
 MAX_SUMMARY = 10_000
 MAX_ITEMS = 1_000
@@ -24,26 +29,10 @@ MAX_URL = 2_000
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$"
 
 
-def printable(value: str) -> str:
-    """The text, unless it holds a control character (the error names which and where).
-
-    >>> printable("a\\tb")
-    'a\\tb'
-    >>> printable("a\\x00b")
-    Traceback (most recent call last):
-    ...
-    ValueError: contains the control character U+0000 at position 1
-    """
-    found = CONTROL.search(value)
-    if found:
-        raise ValueError(
-            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
-        )
-    return value
-
-
 Clean = AfterValidator(printable)
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), Clean]
+Email = Annotated[
+    str, Field(pattern=EMAIL_PATTERN, max_length=MAX_EMAIL), AfterValidator(email_address)
+]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Text = Annotated[str, Field(min_length=1), Clean]
 Line = Annotated[str, Field(min_length=1, max_length=500), Clean]

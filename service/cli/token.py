@@ -10,13 +10,30 @@ from typing import TypeVar
 import click
 from sqlalchemy.orm import Session
 
-from service.domain import parse_duration
+from service.domain import email_address, parse_duration, principal_name
 from service.errors import StewardError
 from service.settings import Settings
 from service.store.db import Database
 from service.usecases.auth import create_token, list_tokens, revoke_token
 
 T = TypeVar("T")
+
+
+def _rule(
+    rule: Callable[[str], str],
+) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """A click callback checking an option by the rule the API checks it by (exit 2, nothing
+    stored, when it fails)."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return rule(value.strip())
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+
+    return check
 
 
 @contextmanager
@@ -43,8 +60,15 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--email", required=True, help="Whose token it is (created if new).")
-@click.option("--name", default=None, help="A name for the principal.")
+@click.option(
+    "--email",
+    required=True,
+    callback=_rule(email_address),
+    help="Whose token it is (created if new).",
+)
+@click.option(
+    "--name", default=None, callback=_rule(principal_name), help="A name for the principal."
+)
 @click.option("--admin", is_flag=True, help="Admins register products and ingest lineage.")
 @click.option("--expires", default=None, help="Lifetime as an ISO 8601 duration, e.g. P90D.")
 def create(email: str, name: str | None, admin: bool, expires: str | None) -> None:
@@ -64,7 +88,9 @@ def create(email: str, name: str | None, admin: bool, expires: str | None) -> No
 
 
 @token.command("list")
-@click.option("--email", default=None, help="Only this principal's tokens.")
+@click.option(
+    "--email", default=None, callback=_rule(email_address), help="Only this principal's tokens."
+)
 def list_(email: str | None) -> None:
     """List tokens (id, holder, created, expires, revoked); never their secrets."""
     found = _run(lambda s: list_tokens(s, actor=None, email=email).items)

@@ -187,6 +187,7 @@ def subscribe(
             all_changes=bool(all_changes),
             limits=console.ctx.limits,
             now=console.clock(),
+            runner=console.ctx.worker,
         )
     return _see(f"/ui/products/{name}", "subscribed")
 
@@ -411,6 +412,7 @@ def propose(
                 limits=ctx.limits,
                 now=console.clock(),
                 lineage=ctx.lineage,
+                runner=ctx.worker,
             )
         if intent == "submit":
             return _see(f"/ui/change-requests/{cr.id}", "proposed")

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from service.domain import Me, Page, Paged, Principal, TokenInfo
+from service.domain import Me, Page, Paged, Principal, TokenInfo, email_address, principal_name
 from service.errors import InvalidInput, NotAuthenticated, NotAuthorized, NotFound
 from service.store import queries as q
 from service.store.tables import MemberRow, ProductRow, SubscriptionRow, TokenRow
 from service.usecases.common import actor_row
+
+
+def _checked(rule: Callable[[str], str], value: str, field: str) -> str:
+    try:
+        return rule(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from exc
 
 
 def create_token(
@@ -25,9 +33,9 @@ def create_token(
     expires_at: datetime | None = None,
 ) -> tuple[Principal, str]:
     """A new token for the principal with this email (created if new); the token is shown once."""
-    email = email.strip()
-    if "@" not in email or len(email) > 320:
-        raise InvalidInput(f"not an email address: {email!r}", field="email")
+    email = _checked(email_address, email.strip(), "email")
+    if name:
+        name = _checked(principal_name, name, "name")
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("a token must expire in the future", field="expires")
     principal = q.ensure_principal(session, email, now)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.diff import decide
-from service.diff.compare import compare
 from service.diff.engine import diff_schemas
 from service.diff.hints import resolve_rename_map
 from service.diff.report import report
@@ -35,7 +34,7 @@ from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.lineage import LineageIndex, product_impact
-from service.usecases.migration import for_proposal
+from service.usecases.migration import read_proposal, stored_form, subscription_sql
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -76,22 +75,29 @@ def propose(
 ) -> ChangeRequest:
     """Propose a new schema: diff it, find who it reaches, notify them; one open per product.
 
-    Parsing and diffing go to `runner` (the API's worker with a deadline)."""
+    Parsing, diffing and the migration path go to `runner` (the API's worker with a
+    deadline): nothing is written before they are done."""
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
     _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
-    old = stored_schema(current.source, row.dialect)
-    comparison = (runner or Inline()).run(
-        compare,
-        old,
+    sql_subscriptions = subscription_sql(session, row.id)
+    proposed = (runner or Inline()).run(
+        read_proposal,
+        current.source,
         schema,
         dialect=row.dialect,
         renames=renames or {},
         max_bytes=limits.max_schema_bytes,
+        base_version=current.version,
+        subscriptions=sql_subscriptions,
     )
-    new, changes, hints = comparison.new, comparison.changes, dict(comparison.renames)
+    old, new, changes = (
+        proposed.comparison.old,
+        proposed.comparison.new,
+        proposed.comparison.changes,
+    )
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
@@ -112,7 +118,7 @@ def propose(
         bump=bump,
         breaking=breaking,
         changes=data["changes"],
-        migration=for_proposal(session, row.id, old, new, hints, current.version),
+        migration=stored_form(proposed.migration, sql_subscriptions),
         base_version=current.version,
         target_version=str(SemVer.parse(current.version).bump(bump)),
         proposer_id=proposer.id,

@@ -9,14 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.diff import decide, diff_schemas
-from service.diff.hints import resolve_rename_map
 from service.diff.report import report
 from service.domain import CheckResult, State
-from service.schema import parse_schema
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow
-from service.usecases.common import Limits, stored_schema
+from service.usecases.common import Inline, Limits, Runner, compare_with_stored, stored_schema
 from service.usecases.notices import effective_at
 
 _APPROVED = (State.SCHEDULED.value, State.RELEASED.value, State.APPROVED.value)
@@ -30,16 +28,22 @@ def check_schema(
     renames: dict[str, str] | None,
     limits: Limits,
     now: datetime,
+    runner: Runner | None = None,
 ) -> CheckResult:
     """Pass when `schema` is the current one, compatible with it, or the schema of a change
-    request that was approved and whose effective date has come; otherwise say what to do."""
+    request that was approved and whose effective date has come; otherwise say what to do
+    (the schema read and diffed by `runner`: the API's worker with a deadline)."""
     row = q.product_row(session, product)
     current = q.current_version_row(session, row.id)
-    new = parse_schema(
-        schema, dialect=row.dialect, source="schema", max_bytes=limits.max_schema_bytes
+    found = (runner or Inline()).run(
+        compare_with_stored,
+        current.source,
+        schema,
+        dialect=row.dialect,
+        renames=renames,
+        max_bytes=limits.max_schema_bytes,
     )
-    old = stored_schema(current.source, row.dialect)
-    changes = diff_schemas(old, new, renames=resolve_rename_map(renames, old))
+    new, changes = found.new, found.changes
     data: dict[str, Any] = report(changes)
 
     def answer(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from service.diff.compare import Comparison, compare
 from service.domain import Principal
 from service.errors import NotAuthenticated
 from service.schema import parse_schema
@@ -18,12 +19,13 @@ from service.store.tables import PrincipalRow, ProductRow
 from service.workflow import ADMIN
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Runner(Protocol):
     """Where heavy pure work runs: in this process, or a worker with a deadline (the API's)."""
 
-    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)`, wherever this runner runs it."""
         ...
 
@@ -31,7 +33,7 @@ class Runner(Protocol):
 class Inline:
     """Run in this process (the CLI's and the tests' default)."""
 
-    def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` here and now."""
         return function(*args, **kwargs)
 
@@ -65,3 +67,17 @@ def roles_of(product: ProductRow, actor: Principal) -> set[str]:
 def stored_schema(source: str, dialect: str) -> Schema:
     """A stored version's schema, parsed again from its source (cached: versions never change)."""
     return parse_schema(source, dialect=dialect, source="stored version", max_bytes=1 << 62)
+
+
+def compare_with_stored(
+    source: str, schema: str, *, dialect: str, renames: dict[str, str] | None, max_bytes: int
+) -> Comparison:
+    """`compare` a schema text with a stored version's source (parsed once per process): the
+    unit the API runs in a worker, under its deadline, wherever a new schema meets the current."""
+    return compare(
+        stored_schema(source, dialect),
+        schema,
+        dialect=dialect,
+        renames=renames,
+        max_bytes=max_bytes,
+    )

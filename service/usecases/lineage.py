@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lineage import LineageGraph, LineageInputError
+from lineage import LineageGraph, LineageInputError, LineageWarning
+from lineage.replay import Known, Recorder, Step, known_objects, replay
 from service.diff.model import ChangeSet
 from service.domain import Principal
 from service.errors import InvalidInput, StewardError
@@ -30,6 +31,8 @@ from service.workflow import ADMIN, authorize
 
 log = logging.getLogger(__name__)
 KINDS = ("sql", "dbt", "openlineage")
+#: products, and lineage inputs, read in one worker call of a refresh
+PRODUCT_BATCH, SOURCE_BATCH = 50, 100
 
 
 def _store(
@@ -120,17 +123,94 @@ def store_generation(session: Session) -> tuple[int, int, int, int]:
     return (int(found[0]), int(found[1]), int(found[2]), int(found[3]))
 
 
+@dataclass(frozen=True, slots=True)
+class ProductInput:
+    """A product's current version as lineage reads it: its tables and its defining SQL."""
+
+    product_id: int
+    product: str
+    version_id: int
+    source: str
+    dialect: str
+    defining_sql: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInput:
+    """One stored lineage input: view SQL, a dbt manifest or an OpenLineage run event."""
+
+    id: int
+    kind: str
+    name: str | None
+    dialect: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """What reading some lineage inputs adds to a graph: the steps to replay on it, the
+    warnings, each product table's product, and the inputs skipped (and why)."""
+
+    steps: tuple[Step, ...]
+    warnings: tuple[LineageWarning, ...]
+    tables: tuple[tuple[str, str], ...]
+    skipped: tuple[str, ...]
+
+
+def _add(
+    graph: LineageGraph,
+    kind: str,
+    name: str | None,
+    dialect: str | None,
+    payload: dict[str, Any],
+    skipped: list[str],
+) -> None:
+    try:
+        if kind == "sql":
+            # lineage reads sqlglot's dialect names: generic SQL is its default dialect
+            graph.add_sql(name or "query", payload["sql"], sqlglot_dialect(dialect or GENERIC))
+        elif kind == "dbt":
+            graph.add_dbt_manifest(payload)
+        else:
+            graph.add_openlineage_event(payload)
+    except (StewardError, LineageInputError, ValueError, KeyError, TypeError) as exc:
+        skipped.append(f"lineage input {kind} {name} skipped: {exc}")
+
+
+def read_lineage(
+    known: Sequence[Known], products: Sequence[ProductInput], sources: Sequence[SourceInput]
+) -> Extension:
+    """Read products' tables and defining SQL and lineage inputs against what a graph KNOWS:
+    the unit a refresh runs in a worker, under its deadline (pure: no database)."""
+    shadow = Recorder(known)
+    tables: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for product in products:
+        schema = stored_schema(product.source, product.dialect)
+        for table in schema.tables:
+            shadow.add_table(table.name, {c.name: str(c.type) for c in table.columns})
+            tables.append((table.name, product.product))
+        if product.defining_sql and schema.tables:
+            sql = {"sql": product.defining_sql}
+            _add(shadow, "sql", schema.tables[0].name, product.dialect, sql, skipped)
+    for source in sources:
+        _add(shadow, source.kind, source.name, source.dialect, source.payload, skipped)
+    return Extension(tuple(shadow.steps), tuple(shadow.warnings), tuple(tables), tuple(skipped))
+
+
 class LineageIndex:
     """The lineage graph of this process, topped up from the store before each use.
 
     Every API process keeps its own; `refresh` compares the store's generation (see
     `store_generation`) with the one it was built from, so lineage posted to one process
     is used by the next impact another process computes, and a refresh with nothing new
-    costs one small query.
+    costs one small query. What is new is read by `runner` (the API's worker with a
+    deadline: `read_lineage`) and replayed here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, runner: Runner | None = None) -> None:
         """An empty graph; `refresh` loads what the store holds."""
+        self._runner: Runner = runner or Inline()
         self._graph = LineageGraph()
         self._generation: tuple[int, int, int, int] | None = None
         self._sources: set[int] = set()  # lineage source ids already in the graph
@@ -142,7 +222,8 @@ class LineageIndex:
         self._lock = threading.Lock()
 
     def refresh(self, session: Session, *, committed: bool = True) -> None:
-        """Load product tables, defining SQLs and lineage inputs stored since the last refresh.
+        """Load product tables, defining SQLs and lineage inputs stored since the last refresh
+        (DeadlineExceeded, with the graph as it was, when reading them takes too long).
 
         COMMITTED=False: SESSION holds rows not committed yet (a release re-diffing the other
         open change requests sees the version it publishes). Product versions are loaded (no
@@ -160,35 +241,40 @@ class LineageIndex:
                 self._provisional.clear()
             products = session.scalars(select(ProductRow)).all()
             current = q.current_versions(session, [p.id for p in products])
-            for product in products:
-                version = current.get(product.id)
-                if version is None or self._versions.get(product.id) == version.id:
-                    continue
-                schema = stored_schema(version.source, product.dialect)
-                for table in schema.tables:
-                    self._graph.add_table(table.name, {c.name: str(c.type) for c in table.columns})
-                    self._product_tables[table.name] = product.name
-                if product.defining_sql and schema.tables:
-                    self._add(
-                        "sql", schema.tables[0].name, product.dialect, {"sql": product.defining_sql}
-                    )
-                self._versions[product.id] = version.id
+            pending = [
+                ProductInput(p.id, p.name, v.id, v.source, p.dialect, p.defining_sql)
+                for p in products
+                if (v := current.get(p.id)) is not None and self._versions.get(p.id) != v.id
+            ]
+            # in batches, each under its own deadline: a store with thousands of inputs is read
+            # bit by bit, and what was read stays read when a later batch fails
+            for start in range(0, len(pending), PRODUCT_BATCH):
+                batch = pending[start : start + PRODUCT_BATCH]
+                self._extend(batch, [])
+                self._versions.update((p.product_id, p.version_id) for p in batch)
                 if not committed:
-                    self._provisional.add(product.id)
+                    self._provisional.update(p.product_id for p in batch)
             if not committed:
                 self._generation = None
                 return
             ids = session.scalars(select(LineageSourceRow.id)).all()
             missing = sorted(set(ids) - self._sources)
-            if missing:
-                sources = session.scalars(
-                    select(LineageSourceRow)
-                    .where(LineageSourceRow.id.in_(missing))
-                    .order_by(LineageSourceRow.id)
-                ).all()
-                for source in sources:
-                    self._add(source.kind, source.name, source.dialect, source.payload)
-                    self._sources.add(source.id)
+            sources = (
+                [
+                    SourceInput(s.id, s.kind, s.name, s.dialect, s.payload)
+                    for s in session.scalars(
+                        select(LineageSourceRow)
+                        .where(LineageSourceRow.id.in_(missing))
+                        .order_by(LineageSourceRow.id)
+                    ).all()
+                ]
+                if missing
+                else []
+            )
+            for start in range(0, len(sources), SOURCE_BATCH):
+                chunk = sources[start : start + SOURCE_BATCH]
+                self._extend([], chunk)
+                self._sources.update(s.id for s in chunk)
             self._generation = generation
 
     def columns_of(self, table: str) -> list[str] | None:
@@ -196,20 +282,13 @@ class LineageIndex:
         with self._lock:
             return self._graph.columns_of(table)
 
-    def _add(
-        self, kind: str, name: str | None, dialect: str | None, payload: dict[str, Any]
-    ) -> None:
-        graph = self._graph
-        try:
-            if kind == "sql":
-                # lineage reads sqlglot's dialect names: generic SQL is its default dialect
-                graph.add_sql(name or "query", payload["sql"], sqlglot_dialect(dialect or GENERIC))
-            elif kind == "dbt":
-                graph.add_dbt_manifest(payload)
-            else:
-                graph.add_openlineage_event(payload)
-        except (StewardError, LineageInputError, ValueError, KeyError, TypeError) as exc:
-            log.warning("lineage input %s %s skipped: %s", kind, name, exc)
+    def _extend(self, products: list[ProductInput], sources: list[SourceInput]) -> None:
+        found = self._runner.run(read_lineage, known_objects(self._graph), products, sources)
+        replay(self._graph, found.steps)
+        self._graph.warnings.extend(found.warnings)
+        self._product_tables.update(found.tables)
+        for message in found.skipped:
+            log.warning("%s", message)
 
     def impact(
         self,

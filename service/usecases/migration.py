@@ -6,12 +6,14 @@ and again on `GET /change-requests/{id}/migration` (with the subscriptions as th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlglot.errors import SqlglotError
 
+from service.diff.compare import Comparison
 from service.diff.hints import resolve_rename_map
 from service.domain import Principal, SemVer
 from service.errors import InvalidInput
@@ -19,11 +21,14 @@ from service.migrate import Migration, migrate
 from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, SubscriptionRow
-from service.usecases.common import roles_of, stored_schema
+from service.usecases.common import Inline, Runner, compare_with_stored, roles_of, stored_schema
 from service.workflow import may
 
+#: (id, consumer email, SQL) of the subscriptions that registered SQL
+Subscriptions = list[tuple[int, str, str]]
 
-def subscription_sql(session: Session, product_id: int) -> list[tuple[int, str, str]]:
+
+def subscription_sql(session: Session, product_id: int) -> Subscriptions:
     """(id, consumer email, SQL) of each subscription of the product that registered SQL."""
     rows = session.execute(
         select(SubscriptionRow.id, PrincipalRow.email, SubscriptionRow.sql)
@@ -39,7 +44,7 @@ def plan(
     new: Schema,
     renames: dict[str, str],
     base_version: str,
-    subscriptions: list[tuple[int, str, str]],
+    subscriptions: Subscriptions,
 ) -> Migration:
     """The migration path for these subscriptions' SQL, each distinct text rewritten once.
 
@@ -56,7 +61,7 @@ def plan(
     )
 
 
-def to_json(found: Migration, subscriptions: list[tuple[int, str, str]]) -> dict[str, Any]:
+def to_json(found: Migration, subscriptions: Subscriptions) -> dict[str, Any]:
     """The stored and served form: each subscription with the result for its SQL."""
     data = found.to_json()
     results = data.pop("consumers")
@@ -72,40 +77,90 @@ def to_json(found: Migration, subscriptions: list[tuple[int, str, str]]) -> dict
     return data
 
 
-def for_proposal(
-    session: Session,
-    product_id: int,
-    old: Schema,
-    new: Schema,
-    renames: dict[str, str],
-    base_version: str,
-) -> dict[str, Any] | None:
-    """The migration a new change request stores (its changes are stored beside it).
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """What a proposal's heavy step finds: the comparison with the current schema, and the
+    migration path (None when there are no changes, or sqlglot cannot write SQL for it)."""
 
-    None when sqlglot cannot write SQL for it: a proposal is never refused for its
-    migration path, which `GET /change-requests/{id}/migration` then explains.
-    """
-    subs = subscription_sql(session, product_id)
+    comparison: Comparison
+    migration: Migration | None
+
+
+def read_proposal(
+    current_source: str,
+    schema: str,
+    *,
+    dialect: str,
+    renames: dict[str, str],
+    max_bytes: int,
+    base_version: str,
+    subscriptions: Subscriptions,
+) -> Proposed:
+    """Read a proposed schema, diff it against the current version's source and plan the
+    migration of the subscriptions' SQL: the unit a proposal runs in a worker, under its
+    deadline (pure: no database; only typed values cross back)."""
+    found = compare_with_stored(
+        current_source, schema, dialect=dialect, renames=renames, max_bytes=max_bytes
+    )
+    if not found.changes.changes:
+        return Proposed(found, None)
     try:
-        data = to_json(plan(old, new, renames, base_version, subs), subs)
+        path = plan(found.old, found.new, dict(found.renames), base_version, subscriptions)
     except SqlglotError:
+        # a proposal is never refused for its migration path, which
+        # `GET /change-requests/{id}/migration` then explains
+        return Proposed(found, None)
+    return Proposed(found, path)
+
+
+def stored_form(found: Migration | None, subscriptions: Subscriptions) -> dict[str, Any] | None:
+    """The migration a new change request stores (its changes are stored beside it), or None
+    when none could be written."""
+    if found is None:
         return None
+    data = to_json(found, subscriptions)
     data.pop("changes")
     return data
 
 
-def migration_of(session: Session, cr_id: int, viewer: Principal) -> dict[str, Any]:
+def read_migration(
+    base_source: str,
+    source: str,
+    *,
+    dialect: str,
+    renames: dict[str, str],
+    base_version: str,
+    subscriptions: Subscriptions,
+) -> Migration:
+    """The migration path between two stored sources for these subscriptions: the unit
+    `GET /change-requests/{id}/migration` runs in a worker, under its deadline."""
+    old = stored_schema(base_source, dialect)
+    new = stored_schema(source, dialect)
+    hints = resolve_rename_map(renames, old)
+    try:
+        return plan(old, new, hints, base_version, subscriptions)
+    except SqlglotError as exc:
+        raise InvalidInput(f"no migration path can be written for this change: {exc}") from exc
+
+
+def migration_of(
+    session: Session, cr_id: int, viewer: Principal, runner: Runner | None = None
+) -> dict[str, Any]:
     """The whole migration object of a change request, for its subscriptions as they are now:
-    every subscription's SQL for the product's owners and admins, else the viewer's own."""
+    every subscription's SQL for the product's owners and admins, else the viewer's own
+    (read and rewritten by `runner`: the API's worker with a deadline)."""
     cr: ChangeRequestRow = q.change_request_row(session, cr_id)
     base = next(v for v in q.version_rows(session, cr.product_id) if v.version == cr.base_version)
-    old = stored_schema(base.source, cr.product.dialect)
-    new = stored_schema(cr.source, cr.product.dialect)
     subs = subscription_sql(session, cr.product_id)
     if not may("read_subscribers", roles_of(cr.product, viewer)):
         subs = [(i, email, sql) for i, email, sql in subs if email == viewer.email]
-    renames = resolve_rename_map({str(k): str(v) for k, v in (cr.renames or {}).items()}, old)
-    try:
-        return to_json(plan(old, new, renames, cr.base_version, subs), subs)
-    except SqlglotError as exc:
-        raise InvalidInput(f"no migration path can be written for this change: {exc}") from exc
+    found = (runner or Inline()).run(
+        read_migration,
+        base.source,
+        cr.source,
+        dialect=cr.product.dialect,
+        renames={str(k): str(v) for k, v in (cr.renames or {}).items()},
+        base_version=cr.base_version,
+        subscriptions=subs,
+    )
+    return to_json(found, subs)

@@ -26,9 +26,10 @@ from service.domain import (
 )
 from service.errors import Conflict, InvalidInput, NotFound, SchemaParseError
 from service.schema import parse_schema, render_ddl, resolve_dialect
+from service.schema.model import Schema
 from service.store import queries as q
 from service.store.tables import AuditRow, ChangeRequestRow, MemberRow, ProductRow, VersionRow
-from service.usecases.common import Limits, actor_row, roles_of, stored_schema
+from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.reads import columns_read
 from service.workflow import ADMIN, authorize, check_period_edit
 
@@ -53,8 +54,11 @@ def register_product(
     now: datetime,
     reminders: list[str] | tuple[str, ...] = DEFAULT_REMINDERS,
     waive_notice_without_readers: bool = False,
+    runner: Runner | None = None,
 ) -> Product:
-    """Register a product at version 1.0.0 (admins only); a name already taken is a Conflict."""
+    """Register a product at version 1.0.0 (admins only); a name already taken is a Conflict.
+
+    Its schema and defining SQL are read by `runner` (the API's worker with a deadline)."""
     authorize("register_product", {ADMIN} if actor.is_admin else set())
     dialect = resolve_dialect(dialect)
     parse_duration(notice_period, field="notice_period")
@@ -62,11 +66,7 @@ def register_product(
     reminders = parse_reminders(reminders)
     if not owners:
         raise InvalidInput("a product needs at least one owner", field="owners")
-    parsed = parse_schema(
-        schema, dialect=dialect, source="schema", max_bytes=limits.max_schema_bytes
-    )
-    if sql is not None:
-        _check_defining_sql(session, sql, dialect, limits)
+    parsed = (runner or Inline()).run(read_product_schema, schema, dialect, sql, limits)
     if session.scalars(select(ProductRow.id).where(ProductRow.name == name)).first() is not None:
         raise Conflict(f"a product named {name!r} already exists", product=name)
     product = ProductRow(
@@ -209,14 +209,21 @@ def _add_members(
             )
 
 
-def _check_defining_sql(session: Session, sql: str, dialect: str, limits: Limits) -> None:
-    """A defining SQL must parse; the products it reads are found from their schemas."""
+def read_product_schema(schema: str, dialect: str, sql: str | None, limits: Limits) -> Schema:
+    """A new product's schema as read; its defining SQL, if any, must parse (the unit
+    registering runs in a worker, under its deadline)."""
+    parsed = parse_schema(
+        schema, dialect=dialect, source="schema", max_bytes=limits.max_schema_bytes
+    )
+    if sql is None:
+        return parsed
     if len(sql.encode()) > limits.max_sql_bytes:
         raise InvalidInput(f"sql is larger than {limits.max_sql_bytes:,} bytes", field="sql")
     try:
         columns_read(sql, dialect, [])
     except SchemaParseError as exc:
         raise SchemaParseError(f"sql: {exc.message}", dialect=dialect) from exc
+    return parsed
 
 
 def _product_json(product: Product) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from service.cli import main
 from service.cli.serve import demo_dir, load_demo
 from service.settings import Settings
 from service.store.db import Database
-from service.store.tables import ProductRow, SubscriptionRow, TokenRow
+from service.store.tables import PrincipalRow, ProductRow, SubscriptionRow, TokenRow
 from service.usecases.auth import authenticate
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
@@ -35,11 +35,53 @@ def test_token_create_prints_a_token_that_authenticates_and_is_stored_hashed(
     db.dispose()
 
 
-def test_token_create_refuses_a_bad_email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    result = CliRunner().invoke(main, ["token", "create", "--email", "nobody"])
-    assert result.exit_code != 0
-    assert "not an email" in result.output
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--email", "nobody"], "not an email address: 'nobody'"),
+        (["--email", "a b@example.com"], "not an email address"),
+        (["--email", "ada@exa\x00mple.com"], "control character U+0000"),
+        (["--email", "ada\x1b[31m@example.com"], "control character U+001B"),
+        (["--email", "a" * 320 + "@example.com"], "at most 320 characters"),
+        (["--email", "ada@example.com", "--name", "Ada\x07"], "control character U+0007"),
+        (["--email", "ada@example.com", "--name", "n" * 201], "at most 200 characters"),
+    ],
+)
+def test_token_create_refuses_what_the_api_refuses_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], says: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["token", "create", *args])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    db = Database(Settings(database_url=url))
+    db.migrate()
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(TokenRow)) == 0
+        assert session.scalar(select(func.count()).select_from(PrincipalRow)) == 0
+    db.dispose()
+
+
+def test_the_cli_and_the_api_take_the_same_emails() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from service.api.schemas import Email
+    from service.domain import email_address
+
+    api = TypeAdapter(Email)
+    for text in ["ada@example.com", "nobody", "a b@x.y", "a@b\x00c", "a@b\x7f", "x" * 330 + "@y"]:
+        try:
+            email_address(text)
+            cli = True
+        except ValueError:
+            cli = False
+        try:
+            api.validate_python(text)
+            taken = True
+        except ValidationError:
+            taken = False
+        assert cli == taken, text
 
 
 def test_the_demo_loads_once_however_often_it_starts(tmp_path: Path) -> None:

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from service.api import create_app
+from service.settings import Settings
 from service.store.tables import Base
-from tests.integration.conftest import ORDERS_COMPATIBLE, ORDERS_V1, Org
+from service.usecases.auth import create_token
+from tests.integration.conftest import ORDERS_COMPATIBLE, ORDERS_V1, PEOPLE, Clock, Org
 
 Body = Callable[[str], Any]  # one hostile text -> the JSON body that carries it
 
@@ -451,3 +456,173 @@ def test_webhooks_inside_the_network_are_refused_when_subscribing(
     error = _refused(app, hostile, door, {"channels": ["email", url]})
     assert error["details"]["field"] == "channels"
     assert "address" in error["message"]
+
+
+# -- slow inputs: every door's heavy step runs in the worker, under the deadline --------------
+
+
+#: about 300 KB of DDL, far more than a few milliseconds of parsing (unique per test: no
+#: worker has it cached)
+def _big_ddl() -> str:
+    return f"-- {uuid.uuid4().hex}\n" + "\n".join(
+        f"CREATE TABLE big.t{i} ("
+        + ", ".join(f"c{j} VARCHAR({j + 1}) NOT NULL" for j in range(40))
+        + ");"
+        for i in range(300)
+    )
+
+
+#: a reader's SQL that takes far more than the deadline to read and rewrite
+SLOW_SQL = (
+    "SELECT "
+    + ", ".join(f"amount + {i} AS a{i}, note AS n{i}" for i in range(300))
+    + " FROM shop.orders"
+)
+#: the deadline a door's heavy step is held to once the organisation is set up
+TIGHT = 0.05
+
+
+@pytest.fixture
+def roomy(database_url: str, clock: Clock) -> Iterator[tuple[FastAPI, Org]]:
+    """The API with room for large schemas and real parse workers, and an organisation on it
+    with a product, a consumer whose subscription runs SLOW_SQL, and a breaking proposal."""
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            scheduler=False,
+            max_schema_bytes=2_000_000,
+            parse_timeout_seconds=120,
+        ),
+        clock=clock,
+    )
+    with TestClient(app) as client:
+        tokens = {}
+        with app.state.steward.db.writing() as session:
+            for key, (email, admin) in PEOPLE.items():
+                tokens[key] = create_token(session, email=email, admin=admin, now=clock())[1]
+        org = Org(client, tokens)
+        org.register()
+        response = org.post("consumer", "/products/sales.orders/subscriptions", {"sql": SLOW_SQL})
+        assert response.status_code == 201, response.text
+        assert (
+            org.propose(ORDERS_V1.replace("  note VARCHAR(100)\n", "  note TEXT\n")).status_code
+            == 201
+        )
+        yield app, org
+    app.state.steward.db.dispose()
+
+
+def _tighten(app: FastAPI) -> None:
+    app.state.steward.worker.timeout = TIGHT
+
+
+def _past_the_deadline(error: dict[str, Any]) -> None:
+    assert error["code"] == "deadline_exceeded", error
+    assert f"longer than {TIGHT:g} s" in error["message"]
+
+
+def _manifest(models: int) -> dict[str, Any]:
+    nodes = {
+        f"model.shop.m{i}": {
+            "resource_type": "model",
+            "database": "db",
+            "schema": "analytics",
+            "name": f"m{i}",
+            "compiled_code": "SELECT o.amount, o.note, c.id FROM shop.orders AS o "
+            f"JOIN analytics.m{max(i - 1, 0)} AS c ON c.id = o.id WHERE o.amount > {i}",
+            "depends_on": {"nodes": []},
+        }
+        for i in range(models)
+    }
+    return {"metadata": {"project_name": "slow"}, "nodes": nodes}
+
+
+def _event(outputs: int) -> dict[str, Any]:
+    fields = {
+        f"c{j}": {"inputFields": [{"namespace": "n", "name": "shop.orders", "field": "amount"}]}
+        for j in range(10)
+    }
+    return {
+        "eventType": "COMPLETE",
+        "job": {"namespace": "n", "name": "slow"},
+        "run": {"runId": "r"},
+        "inputs": [{"namespace": "n", "name": "shop.orders"}],
+        "outputs": [
+            {"namespace": "n", "name": f"out.t{i}", "facets": {"columnLineage": {"fields": fields}}}
+            for i in range(outputs)
+        ],
+    }
+
+
+SLOW_DOORS = {
+    "register-schema": (
+        "admin",
+        "/products",
+        lambda: {
+            "name": "big.x",
+            "owners": ["owner@example.com"],
+            "dialect": "postgres",
+            "schema": _big_ddl(),
+        },
+    ),
+    "register-view": (
+        "admin",
+        "/products",
+        lambda: {
+            "name": "x.view",
+            "owners": ["owner@example.com"],
+            "dialect": "postgres",
+            "schema": "CREATE TABLE x.view (amount INT, note TEXT)",
+            "sql": SLOW_SQL,
+        },
+    ),
+    "propose-schema": (
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda: {"schema": _big_ddl(), "summary": "big"},
+    ),
+    # a small change: what is slow is the migration path of the slow subscription's SQL
+    "propose-migration": (
+        "owner",
+        "/products/sales.orders/change-requests",
+        lambda: {
+            "schema": ORDERS_V1.replace("note VARCHAR(100)", "note VARCHAR(50)"),
+            "summary": "s",
+        },
+    ),
+    "lineage-sql": (
+        "admin",
+        "/lineage/sql",
+        lambda: {"name": "v", "sql": SLOW_SQL, "dialect": "postgres"},
+    ),
+    "check-gate": ("consumer", "/products/sales.orders/check", lambda: {"schema": _big_ddl()}),
+    "lineage-dbt": ("admin", "/lineage/dbt", lambda: _manifest(400)),
+    "openlineage": ("admin", "/api/v1/lineage", lambda: _event(1000)),
+}
+
+
+@pytest.mark.parametrize("door", list(SLOW_DOORS))
+def test_a_slow_input_is_refused_at_the_deadline_on_every_door(
+    roomy: tuple[FastAPI, Org], door: str
+) -> None:
+    app, org = roomy
+    who, path, body = SLOW_DOORS[door]
+    if path.endswith("/change-requests"):
+        _no_open_cr(org)
+    _tighten(app)
+    error = _refused(app, org, Door(who, path, lambda t: None), body())
+    _past_the_deadline(error)
+
+
+def test_the_migration_path_is_computed_under_the_deadline(roomy: tuple[FastAPI, Org]) -> None:
+    app, org = roomy
+    (cr,) = org.get("owner", "/change-requests?product=sales.orders").json()
+    assert org.get("owner", f"/change-requests/{cr['id']}/migration").status_code == 200
+    _tighten(app)
+    response = org.get("owner", f"/change-requests/{cr['id']}/migration")
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    _past_the_deadline(error)
+    assert org.client.get("/health").json()["status"] == "ok"
+    assert org.get("consumer", "/products/sales.orders").status_code == 200

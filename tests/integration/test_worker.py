@@ -3,6 +3,7 @@ is refused in words, a worker that dies is replaced, and the API keeps answering
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
@@ -74,3 +75,34 @@ def test_a_worker_that_dies_is_a_refusal_and_is_replaced() -> None:
     with pytest.raises(DeadlineExceeded, match="crash"):
         worker.run(os._exit, 3)  # the worker process ends mid-task, as a crash would
     assert worker.run(sum, [1, 2, 3]) == 6
+
+
+def test_workers_yield_the_cpu_to_the_api() -> None:
+    from service.api.worker import NICENESS
+
+    # os.nice(0) answers the process's niceness without changing it
+    assert Worker(1, 60).run(os.nice, 0) >= min(19, os.nice(0) + NICENESS)
+
+
+def test_a_diff_body_the_worker_refuses_is_the_apis_validation_error(tight: FastAPI) -> None:
+    from service.usecases.auth import create_token
+
+    with tight.state.steward.db.writing() as session:
+        token = create_token(session, email="a@example.com", now=Clock()())[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    tight.state.steward.worker.timeout = 60  # refused for what it is, not for the time taken
+    with TestClient(tight) as client:
+        body = {"old": ORDERS_V1, "new": "a\x00b", "dialect": "postgres", "extra": 1}
+        response = client.post("/diff", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_input"
+        fields = {e["field"] for e in error["details"]["errors"]}
+        assert fields == {"new", "extra"}
+        assert "control character U+0000" in json.dumps(error)
+        schema = client.get("/openapi.json").json()["paths"]["/diff"]["post"]["requestBody"]
+        assert schema["content"]["application/json"]["schema"]["required"] == [
+            "old",
+            "new",
+            "dialect",
+        ]

@@ -148,7 +148,9 @@ def get_migration(cr_id: Id, ctx: Ctx, actor: Caller) -> MigrationOut:
     """The migration path: compatibility views, the alternative, and each subscription's SQL
     rewritten (all of them for the product's owners and admins, else the caller's own)."""
     with ctx.db.reading() as session:
-        return MigrationOut.model_validate(migration_uc.migration_of(session, cr_id, actor))
+        return MigrationOut.model_validate(
+            migration_uc.migration_of(session, cr_id, actor, runner=ctx.worker)
+        )
 
 
 @router.get("/change-requests", response_model=list[ChangeRequestOut])

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from sqlalchemy.orm import Session
 
 from service.api.deps import Caller, Context, Ctx
-from service.api.schemas import LineageOut, LineageSqlIn, printable
+from service.api.schemas import LineageOut, LineageSqlIn
+from service.domain import printable
 from service.errors import InvalidInput
 from service.store.tables import LineageSourceRow
 from service.usecases import lineage as uc
@@ -15,9 +17,10 @@ from service.usecases import lineage as uc
 router = APIRouter(tags=["lineage"])
 
 
-def _done(ctx: Context, row: LineageSourceRow) -> LineageOut:
-    with ctx.db.reading() as session:
-        ctx.lineage.refresh(session)
+def _read(ctx: Context, session: Session, row: LineageSourceRow) -> LineageOut:
+    """Read the new input into the lineage graph (in the worker, under its deadline) before
+    its row is committed: an input that takes too long is refused and not stored."""
+    ctx.lineage.refresh(session)
     return LineageOut(id=row.id, kind=row.kind, name=row.name)
 
 
@@ -54,7 +57,7 @@ def lineage_sql(body: LineageSqlIn, ctx: Ctx, actor: Caller) -> LineageOut:
             now=ctx.clock(),
             runner=ctx.worker,
         )
-    return _done(ctx, row)
+        return _read(ctx, session, row)
 
 
 @router.post("/lineage/dbt", status_code=201, response_model=LineageOut)
@@ -65,7 +68,7 @@ def lineage_dbt(
     _clean(manifest)
     with ctx.db.writing() as session:
         row = uc.ingest_dbt(session, actor=actor, manifest=manifest, now=ctx.clock())
-    return _done(ctx, row)
+        return _read(ctx, session, row)
 
 
 @router.post("/api/v1/lineage", status_code=201, response_model=LineageOut)
@@ -78,4 +81,4 @@ def lineage_openlineage(
     _clean(event)
     with ctx.db.writing() as session:
         row = uc.ingest_openlineage(session, actor=actor, event=event, now=ctx.clock())
-    return _done(ctx, row)
+        return _read(ctx, session, row)

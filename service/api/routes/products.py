@@ -52,9 +52,9 @@ def register_product(body: ProductIn, ctx: Ctx, actor: Caller) -> ProductOut:
             waive_notice_without_readers=body.waive_notice_without_readers,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
-    if body.sql is not None:
-        with ctx.db.reading() as session:
+        if body.sql is not None:  # its view read into lineage (in the worker) before commit
             ctx.lineage.refresh(session)
     return ProductOut.model_validate(product)
 
@@ -140,6 +140,7 @@ def check(name: str, body: CheckIn, ctx: Ctx, _actor: Caller) -> CheckOut:
             renames=body.renames,
             limits=ctx.limits,
             now=ctx.clock(),
+            runner=ctx.worker,
         )
     return CheckOut.model_validate(result)
 
