@@ -27,6 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from service.errors import SchemaParseError
 from service.schema.canonical import TypeReader, reader_for
+from service.schema.contract_yaml import contract_loader
 from service.schema.model import Column, ColumnType, ForeignKey, Schema, Table, TypeFamily
 from service.schema.names import GENERIC, Fold, folds, resolve_dialect, sqlglot_dialect
 from service.schema.odcs_terms import (
@@ -81,21 +82,6 @@ LOGICAL_TYPES = {
     "array": ("ARRAY", TypeFamily.ARRAY),
     "map": ("MAP", TypeFamily.MAP),
 }
-
-
-@cache
-def _loader() -> type[Any]:
-    """A safe YAML loader (libyaml's when built) keeping dates and timestamps as strings,
-    as JSON schema wants."""
-    import yaml
-
-    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader: Any = type("ContractLoader", (base,), {})
-    loader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return loader  # type: ignore[no-any-return]
 
 
 def _require_logical_type(schema: dict[str, Any]) -> None:
@@ -171,7 +157,7 @@ def load_contract(
     import yaml
 
     try:
-        data = yaml.load(text, Loader=_loader())
+        data = yaml.load(text, Loader=contract_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from service.schema import odcs
+from service.schema.contract_yaml import contract_loader
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -23,11 +24,11 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 def _samples() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for path in sorted((FIXTURES / "contracts").glob("*.yaml")):
-        found.append((path.name, yaml.load(path.read_text(), Loader=odcs._loader())))
+        found.append((path.name, yaml.load(path.read_text(), Loader=contract_loader())))
     for path in sorted((FIXTURES / "diff").glob("odcs_*.yaml")):
         case = yaml.safe_load(path.read_text())
         for side in ("old", "new"):
-            found.append((f"{path.stem}.{side}", yaml.load(case[side], Loader=odcs._loader())))
+            found.append((f"{path.stem}.{side}", yaml.load(case[side], Loader=contract_loader())))
     return found
 
 
