@@ -123,6 +123,7 @@ def queue_notices(
     note_author: str | None = None,
 ) -> int:
     """Queue one notice of `kind` to each (principal id, channel, address) in the outbox."""
+    batch = uuid.uuid4().hex  # one random part per batch, numbered: unique, and one urandom
     rows = [
         {
             "change_request_id": cr.id,
@@ -134,12 +135,12 @@ def queue_notices(
             "state": NoticeState.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
-            "message_id": f"<{uuid.uuid4().hex}.cr{cr.id}.{kind}@steward>",
+            "message_id": f"<{batch}.{n}.cr{cr.id}.{kind}@steward>",
             "created_at": now,
             "note": note,
             "note_author": note_author,
         }
-        for principal_id, channel, address in recipients
+        for n, (principal_id, channel, address) in enumerate(recipients)
     ]
     if rows:  # one INSERT run for every row, on the connection: no ORM bulk bookkeeping
         session.connection().execute(insert(NoticeRow), rows)
