@@ -64,8 +64,8 @@ def principal(ctx: Context, connection: Connection, credentials: Credentials) ->
 
 def caller(ctx: Annotated[Context, Depends(context)], credentials: Credentials) -> Principal:
     """The principal holding the request's bearer token (401 without a valid one)."""
-    with ctx.db.connect() as connection:  # one statement: no ORM session needed
-        return principal(ctx, connection, credentials)
+    # one statement: no ORM session needed
+    return ctx.db.read(lambda connection: principal(ctx, connection, credentials))
 
 
 Ctx = Annotated[Context, Depends(context)]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import StewardError
@@ -24,6 +25,8 @@ SINGLE = "steward_single_statement"
 # Key of the PostgreSQL advisory lock held while migrating: replicas that start at the same
 # moment with migrations on run them one after the other (the later ones find nothing to do).
 MIGRATION_LOCK = 0x5357_4D49_4752  # "SWMIGR"
+
+T = TypeVar("T")
 
 
 class SchemaOutOfDate(StewardError):
@@ -110,14 +113,19 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
         )
-        # Reads of one statement, without transaction round trips: PostgreSQL's driver in
-        # autocommit; SQLite's driver always is (BEGIN is ours to send, see make_engine), so
-        # there it only skips the BEGIN, without SQLAlchemy switching the connection's
-        # isolation level on every checkout and back on every return.
-        sqlite = self.engine.dialect.name == "sqlite"
-        self._single = self.engine.execution_options(
-            **({SINGLE: True} if sqlite else {"isolation_level": "AUTOCOMMIT"})
-        )
+        # Reads of single statements, without transaction round trips (see `read`). SQLite's
+        # driver is in autocommit always (BEGIN is ours to send, see make_engine), so there
+        # it only skips the BEGIN, without SQLAlchemy switching the connection's isolation
+        # level on every checkout and back on every return. PostgreSQL's get a pool of
+        # their own, in autocommit from the start and without the pre-ping round trip:
+        # `read` replaces a dead connection instead of testing each one first.
+        self._single: Engine
+        if self.engine.dialect.name == "sqlite":
+            self._single = self.engine.execution_options(**{SINGLE: True})
+        else:
+            self._single = create_engine(
+                settings.database_url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+            )
 
     def migrate(self) -> None:
         """Run the migrations to head."""
@@ -147,12 +155,20 @@ class Database:
             finally:
                 session.rollback()
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A plain connection in autocommit mode, for a read of ONE statement (which is its own
-        consistent snapshot): no BEGIN and no ROLLBACK round trips."""
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """WORK, a read of single statements (each its own consistent snapshot), on a plain
+        connection in autocommit mode: no BEGIN, ROLLBACK or ping round trips. A pooled
+        connection found dead (the database restarted; SQLAlchemy then drops the pool's
+        other connections too) is replaced and WORK run once more: a read is safe to repeat.
+        """
+        try:
+            with self._single.connect() as connection:
+                return work(connection)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
         with self._single.connect() as connection:
-            yield connection
+            return work(connection)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -163,3 +179,5 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._single.engine is not self.engine:
+            self._single.engine.dispose()

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deprecation import deprecation_headers, successor_url
@@ -79,9 +80,12 @@ async def get_product(name: ProductName, ctx: Ctx, credentials: Credentials) -> 
 
 
 def _product_json(ctx: Context, credentials: Credentials, name: str) -> Response:
-    with ctx.db.connect() as connection:  # two single statements: no transaction round trips
+
+    def read(connection: Connection) -> ProductOut:  # two single statements
         principal(ctx, connection, credentials)
-        product = ProductOut.model_validate(uc.get_product(connection, name))
+        return ProductOut.model_validate(uc.get_product(connection, name))
+
+    product = ctx.db.read(read)
     # Built and checked once here: returned as a model, FastAPI would dump, re-validate
     # and serialise it again.
     return Response(product.model_dump_json(), media_type="application/json")
