@@ -59,7 +59,7 @@ def _row(ratios: list[float], goal: float) -> str:
     ratio = statistics.median(ratios)
     verdict = "ok" if ratio <= goal else f"ABOVE the {goal}x goal"
     return (
-        f"ratio {ratio:4.2f}x, median of {len(ratios)} rounds "
+        f"ratio {ratio:5.3f}x, median of {len(ratios)} rounds "
         f"(range {min(ratios):4.2f}-{max(ratios):4.2f}; {verdict})"
     )
 
