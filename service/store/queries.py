@@ -104,45 +104,53 @@ _CURRENT_VERSION_NUMBER = (
     .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
     .limit(1)
 )
-# One statement (so one snapshot, even without a transaction): the product's row once per
-# member (role and email; one row with NULLs when it has none) and its current version.
+# The product's row once per member (role and email; one row with NULLs when it has none)
+# and its current version.
+_PRODUCT_COLUMNS = (
+    ProductRow.id,
+    ProductRow.name,
+    ProductRow.description,
+    ProductRow.dialect,
+    ProductRow.notice_period,
+    ProductRow.sunset_period,
+    ProductRow.require_distinct_approver,
+    ProductRow.defining_sql,
+    ProductRow.created_at,
+    ProductRow.reminders,
+    ProductRow.waive_notice_without_readers,
+    ProductRow.slas,
+    ProductRow.retired_at,
+    _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.major).scalar_subquery().label("major"),
+    _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.minor).scalar_subquery().label("minor"),
+    _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.patch).scalar_subquery().label("patch"),
+    MemberRow.role,
+    PrincipalRow.email,
+)
+# One statement (so one snapshot, even without a transaction).
 _PRODUCT_BY_NAME = (
-    select(
-        ProductRow.id,
-        ProductRow.name,
-        ProductRow.description,
-        ProductRow.dialect,
-        ProductRow.notice_period,
-        ProductRow.sunset_period,
-        ProductRow.require_distinct_approver,
-        ProductRow.defining_sql,
-        ProductRow.created_at,
-        ProductRow.reminders,
-        ProductRow.waive_notice_without_readers,
-        ProductRow.slas,
-        ProductRow.retired_at,
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.major)
-        .scalar_subquery()
-        .label("major"),
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.minor)
-        .scalar_subquery()
-        .label("minor"),
-        _CURRENT_VERSION_NUMBER.with_only_columns(VersionRow.patch)
-        .scalar_subquery()
-        .label("patch"),
-        MemberRow.role,
-        PrincipalRow.email,
-    )
+    select(*_PRODUCT_COLUMNS)
     .outerjoin(MemberRow, MemberRow.product_id == ProductRow.id)
     .outerjoin(PrincipalRow, PrincipalRow.id == MemberRow.principal_id)
     .where(ProductRow.name == bindparam("name"))
     .order_by(MemberRow.position)
 )
+# The busiest read in one round trip: the token's principal (no row: no such token), joined
+# with the product's rows (NULLs: no such product).
+_WHO = _PRINCIPAL_BY_TOKEN.subquery("who")
+_PRODUCT_FOR_TOKEN = (
+    select(*(c.label(f"who_{c.name}") for c in _WHO.c), *_PRODUCT_COLUMNS)
+    .select_from(_WHO)
+    .outerjoin(ProductRow, ProductRow.name == bindparam("name"))
+    .outerjoin(MemberRow, MemberRow.product_id == ProductRow.id)
+    .outerjoin(PrincipalRow, PrincipalRow.id == MemberRow.principal_id)
+    .order_by(MemberRow.position)
+)
+
+#: a token's principal and the token's expiry, as read (None: no such unrevoked token)
+Holder = tuple[Principal, datetime | None] | None
 
 
-def principal_for_token(
-    session: Session | Connection, token: str
-) -> tuple[Principal, datetime | None] | None:
+def principal_for_token(session: Session | Connection, token: str) -> Holder:
     """The principal holding this (unrevoked) token and the token's expiry, or None (one
     statement: a plain connection will do; whether it has expired is the caller's check)."""
     connection = session.connection() if isinstance(session, Session) else session
@@ -156,7 +164,37 @@ def principal_for_token(
 def product_by_name(session: Session | Connection, name: str) -> Product:
     """One product with its owners, maintainers and current version number, in one statement."""
     connection = session.connection() if isinstance(session, Session) else session
-    rows = connection.execute(_PRODUCT_BY_NAME, {"name": name}).all()
+    return _product_of(connection.execute(_PRODUCT_BY_NAME, {"name": name}).all(), name)
+
+
+def holder_and_product(
+    connection: Connection, token: str, name: str
+) -> tuple[Holder, Callable[[], Product]]:
+    """`principal_for_token` and `product_by_name` in ONE statement (one round trip): the
+    holder, and the product to read once the holder is admitted (NotFound raised then, so
+    an unknown token is refused before a missing product is named)."""
+    rows = connection.execute(
+        _PRODUCT_FOR_TOKEN, {"token_hash": hash_token(token), "name": name}
+    ).all()
+    if not rows:
+        return None, lambda: _product_of([], name)
+    first = rows[0]
+    holder = (
+        Principal(
+            first.who_id,
+            first.who_email,
+            first.who_name,
+            bool(first.who_is_admin),
+            first.who_webhook_url,
+        ),
+        first.who_expires_at,
+    )
+    found: Sequence[Any] = () if first.id is None else rows
+    return holder, lambda: _product_of(found, name)
+
+
+def _product_of(rows: Sequence[Any], name: str) -> Product:
+    """The product the rows of `_PRODUCT_COLUMNS` describe (NotFound: none)."""
     if not rows:
         raise NotFound(f"no product named {name!r}", product=name)
     first = rows[0]

@@ -76,9 +76,19 @@ def authenticate(
 ) -> Principal:
     """The principal holding this bearer token; NotAuthenticated when missing, unknown,
     revoked or (given `now`) expired."""
+    return admitted(q.principal_for_token(session, required(token)), now)
+
+
+def required(token: str | None) -> str:
+    """The bearer token, or NotAuthenticated when there is none."""
     if not token:
         raise NotAuthenticated("a bearer token is required (Authorization: Bearer <token>)")
-    found = q.principal_for_token(session, token)
+    return token
+
+
+def admitted(found: q.Holder, now: datetime | None) -> Principal:
+    """The holder of a token as the store read it; NotAuthenticated when there is none (an
+    unknown or revoked token) or (given `now`) the token has expired."""
     if found is None:
         raise NotAuthenticated("the bearer token is not valid")
     principal, expires_at = found

@@ -1,0 +1,61 @@
+"""`GET /products/{name}` reads the caller's token and the product in one statement: each
+way the two can fail answers as the token check and the product read answer apart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from service.usecases.auth import create_token
+from tests.integration.conftest import Clock, Org
+
+
+def _error(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    error: dict[str, object] = response.json()["error"]  # type: ignore[attr-defined]
+    assert set(error) == {"code", "message", "details"}
+    return error
+
+
+def test_the_product_with_its_people_in_order(org: Org) -> None:
+    org.register(owners=["owner@example.com", "co-owner@example.com"])
+    body = org.get("consumer", "/products/sales.orders").json()
+    assert body["owners"] == ["owner@example.com", "co-owner@example.com"]
+    assert body["maintainers"] == ["maintainer@example.com"]
+    assert body["current_version"] == "1.0.0"
+
+
+def test_a_missing_product_is_404_for_a_valid_token(org: Org) -> None:
+    org.register()
+    error = _error(org.get("consumer", "/products/no.such"), 404)
+    assert "no.such" in str(error["message"])
+
+
+def test_a_bad_token_is_401_before_a_missing_product_is_named(org: Org) -> None:
+    org.register()
+    headers = {"Authorization": "Bearer not-a-token"}
+    for path in ("/products/sales.orders", "/products/no.such"):
+        error = _error(org.client.get(path, headers=headers), 401)
+        assert error["message"] == "the bearer token is not valid"
+    assert "required" in str(_error(org.client.get("/products/no.such"), 401)["message"])
+
+
+def test_a_revoked_or_expired_token_is_401(app: FastAPI, org: Org, clock: Clock) -> None:
+    org.register()
+    with app.state.steward.db.writing() as session:
+        _, expiring = create_token(
+            session, email="late@example.com", now=clock(), expires_at=clock() + timedelta(hours=1)
+        )
+    late = {"Authorization": f"Bearer {expiring}"}
+    assert org.client.get("/products/sales.orders", headers=late).status_code == 200
+    clock.advance(hours=2)
+    error = _error(org.client.get("/products/sales.orders", headers=late), 401)
+    assert error["message"] == "the bearer token has expired"
+
+    (token,) = org.get("consumer2", "/tokens").json()
+    assert (
+        org.client.delete(f"/tokens/{token['id']}", headers=org.h("consumer2")).status_code == 200
+    )
+    error = _error(org.get("consumer2", "/products/sales.orders"), 401)
+    assert error["message"] == "the bearer token is not valid"
