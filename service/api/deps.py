@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection
 
 from service.api.worker import Worker
 from service.domain import MAX_PAGE, Page, Principal
@@ -54,18 +53,16 @@ bearer = HTTPBearer(auto_error=False, description="A token from `steward token c
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def principal(ctx: Context, connection: Connection, credentials: Credentials) -> Principal:
-    """The principal holding the request's bearer token, read on `connection` (401 without a
-    valid one): the one check behind `Caller` and behind a route that authenticates inside
-    its own thread-pool call (`Authenticated`)."""
-    token = credentials.credentials if credentials else None
-    return authenticate(connection, token, ctx.clock())
+def token_of(credentials: Credentials) -> str | None:
+    """The request's bearer token, if it sent one."""
+    return credentials.credentials if credentials else None
 
 
 def caller(ctx: Annotated[Context, Depends(context)], credentials: Credentials) -> Principal:
     """The principal holding the request's bearer token (401 without a valid one)."""
+    token = token_of(credentials)
     # one statement: no ORM session needed
-    return ctx.db.read(lambda connection: principal(ctx, connection, credentials))
+    return ctx.db.read(lambda connection: authenticate(connection, token, ctx.clock()))
 
 
 Ctx = Annotated[Context, Depends(context)]

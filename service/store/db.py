@@ -20,7 +20,7 @@ from service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "steward_write"
-#: Execution option of `Database.connect` on SQLite: no BEGIN (the statement is its snapshot).
+#: Execution option of `Database.read` on SQLite: no BEGIN (the statement is its snapshot).
 SINGLE = "steward_single_statement"
 # Key of the PostgreSQL advisory lock held while migrating: replicas that start at the same
 # moment with migrations on run them one after the other (the later ones find nothing to do).
@@ -61,7 +61,7 @@ def make_engine(settings: Settings) -> Engine:
         # instead of one failing on a stale snapshot; readers never block writers (WAL).
         options = conn.get_execution_options()
         if options.get(SINGLE, False) or options.get("isolation_level") == "AUTOCOMMIT":
-            return  # a single-statement read (Database.connect): the statement is its snapshot
+            return  # a single-statement read (Database.read): the statement is its snapshot
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
     return engine

@@ -155,10 +155,14 @@ def principal_for_token(session: Session | Connection, token: str) -> Holder:
     statement: a plain connection will do; whether it has expired is the caller's check)."""
     connection = session.connection() if isinstance(session, Session) else session
     found = connection.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-    if found is None:
-        return None
-    pid, email, name, is_admin, webhook_url, expires_at = found
-    return Principal(pid, email, name, bool(is_admin), webhook_url), expires_at
+    return None if found is None else _holder(*found)
+
+
+def _holder(
+    pid: int, email: str, name: str | None, is_admin: Any, webhook_url: str | None, expires: Any
+) -> Holder:
+    """The holder of a token from the columns of `_PRINCIPAL_BY_TOKEN`."""
+    return Principal(pid, email, name, bool(is_admin), webhook_url), expires
 
 
 def product_by_name(session: Session | Connection, name: str) -> Product:
@@ -179,16 +183,7 @@ def holder_and_product(
     if not rows:
         return None, lambda: _product_of([], name)
     first = rows[0]
-    holder = (
-        Principal(
-            first.who_id,
-            first.who_email,
-            first.who_name,
-            bool(first.who_is_admin),
-            first.who_webhook_url,
-        ),
-        first.who_expires_at,
-    )
+    holder = _holder(*first[: len(_WHO.c)])
     found: Sequence[Any] = () if first.id is None else rows
     return holder, lambda: _product_of(found, name)
 

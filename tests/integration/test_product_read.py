@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 
 from service.usecases.auth import create_token
 from tests.integration.conftest import Clock, Org
 
 
-def _error(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    error: dict[str, object] = response.json()["error"]  # type: ignore[attr-defined]
+def _error(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    error: dict[str, object] = response.json()["error"]
     assert set(error) == {"code", "message", "details"}
     return error
 

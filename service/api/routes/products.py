@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deprecation import deprecation_headers, successor_url
-from service.api.deps import Caller, Context, Credentials, Ctx, PageQuery, next_page
+from service.api.deps import Caller, Context, Credentials, Ctx, PageQuery, next_page, token_of
 from service.api.schemas import (
     ChangeRequestOut,
     CheckIn,
@@ -80,7 +80,7 @@ async def get_product(name: ProductName, ctx: Ctx, credentials: Credentials) -> 
 
 
 def _product_json(ctx: Context, credentials: Credentials, name: str) -> Response:
-    token = credentials.credentials if credentials else None
+    token = token_of(credentials)
 
     def read(connection: Connection) -> ProductOut:
         _, product = uc.get_product_as(connection, token, name, ctx.clock())
