@@ -316,13 +316,19 @@ class SubscriptionRead:
     #: The columns read (None: all of them).
     columns: frozenset[str] | None
     all_changes: bool
-    #: Were the columns learnt from the consumer's SQL?
-    by_sql: bool
+    #: The consumer's SQL, when they registered it (the columns were learnt from it).
+    sql: str | None
     channels: tuple[str, ...]
+
+    @property
+    def by_sql(self) -> bool:
+        """Were the columns learnt from the consumer's SQL?"""
+        return self.sql is not None
 
 
 def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRead]:
-    """Each subscription of the product, oldest first, with its consumer's email and channels.
+    """Each subscription of the product, oldest first, with its consumer's email, channels and
+    SQL.
 
     Plain rows, not ORM objects, read once per operation: a product may have thousands of
     subscribers (a proposal's impact and its notices share one read).
@@ -334,7 +340,7 @@ def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRe
             PrincipalRow.email,
             cast(SubscriptionRow.columns, Text),
             SubscriptionRow.all_changes,
-            SubscriptionRow.sql.is_not(None),
+            SubscriptionRow.sql,
             cast(SubscriptionRow.channels, Text),
         )
         .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
@@ -352,7 +358,7 @@ def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRe
             columns[cols] = frozenset(read) if read else None
         if chans not in channels:
             channels[chans] = tuple(json.loads(chans) or ())
-        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), bool(s), channels[chans]))
+        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), s or None, channels[chans]))
     return found
 
 

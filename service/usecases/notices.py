@@ -164,10 +164,16 @@ def acknowledgement_status(
 
 
 def effective_at(
-    session: Session, cr: ChangeRequestRow, product: ProductRow, now: datetime
+    session: Session,
+    cr: ChangeRequestRow,
+    product: ProductRow,
+    now: datetime,
+    awaiting: tuple[str, ...] | None = None,
 ) -> tuple[datetime | None, bool]:
-    """(earliest effective date, may it go early?) of a breaking change request."""
-    _, awaiting = acknowledgement_status(session, cr)
+    """(earliest effective date, may it go early?) of a breaking change request; AWAITING:
+    who must still acknowledge it, when the caller read that already."""
+    if awaiting is None:
+        _, awaiting = acknowledgement_status(session, cr)
     impact = impact_of_row(cr)
     known = len(impact.consumers) + len(impact.products_to_acknowledge)
     early = release_early(
