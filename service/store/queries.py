@@ -45,6 +45,7 @@ from service.store.tables import (
     AcknowledgementRow,
     AuditRow,
     ChangeRequestRow,
+    JsonText,
     MemberRow,
     NoticeRow,
     PrincipalRow,
@@ -559,13 +560,17 @@ def to_subscription(row: SubscriptionRow, product: str) -> Subscription:
 def impact_of_row(cr: ChangeRequestRow) -> Impact:
     """The change request's stored impact, read back as its type (once per loaded row)."""
     # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
-    stored = cr.impact or {}
+    stored: Any = cr.impact or {}
     info = inspect(cr).info
     cached = info.get("impact")
     if isinstance(cached, tuple) and cached[0] is stored:
         found: Impact = cached[1]
         return found
-    impact = Impact.model_validate(stored)
+    impact = (
+        Impact.model_validate_json(stored)
+        if isinstance(stored, str)
+        else Impact.model_validate(stored)
+    )
     info["impact"] = (stored, impact)
     return impact
 
@@ -573,8 +578,9 @@ def impact_of_row(cr: ChangeRequestRow) -> Impact:
 def set_impact(cr: ChangeRequestRow, impact: Impact) -> None:
     """Store IMPACT on the row; what reads it back in this operation gets IMPACT itself (a
     proposal's answer, its notices and its view need not validate thousands of readers again)."""
-    cr.impact = impact.to_stored()
-    inspect(cr).info["impact"] = (cr.impact, impact)
+    stored: Any = JsonText(impact.to_stored_json())  # serialised once, by pydantic
+    cr.impact = stored
+    inspect(cr).info["impact"] = (stored, impact)
 
 
 def to_change_request(
