@@ -44,7 +44,7 @@ def test_each_recipient_gets_one_outbox_row_with_every_column(
             select(NoticeRow).where(NoticeRow.change_request_id == cr["id"]).order_by(NoticeRow.id)
         ).all()
         session.expunge_all()  # read as loaded: the block's end expires nothing then
-        ids = {e: i for e, i in session.execute(select(PrincipalRow.email, PrincipalRow.id))}
+        ids = dict(session.execute(select(PrincipalRow.email, PrincipalRow.id)).all())
     proposed = [r for r in rows if r.kind == "proposed"]
     assert sorted((r.channel, r.recipient) for r in proposed) == [
         ("email", "consumer2@example.com"),
