@@ -206,16 +206,17 @@ class Impact(Value):
 
     def to_stored(self) -> dict[str, Any]:
         """The JSON form kept in the store (readers and warnings; the views are derived)."""
-        return self.model_dump(
-            mode="json",
-            exclude={
-                "subscriptions",
-                "downstream_products",
-                "consumers",
-                "products_to_acknowledge",
-                "recipients",
-            },
-        )
+        return self.model_dump(mode="json", exclude=_DERIVED)
+
+    def to_stored_json(self) -> str:
+        """`to_stored` as JSON text."""
+        return self.model_dump_json(exclude=_DERIVED)
+
+
+#: The views of an impact, derived from its readers: not stored.
+_DERIVED = {
+    "subscriptions", "downstream_products", "consumers", "products_to_acknowledge", "recipients"
+}  # fmt: skip
 
 
 __all__ = ["Contact", "ContactRole", "Impact", "ProductReach", "Reader", "SubscriptionReach"]

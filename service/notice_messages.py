@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from notifications.message import AffectedChange, Kind, Message, SqlRewrite, ViewNote, iso_utc
 from service.domain import RETIREMENT, NoticeState, State, parse_duration
 from service.impact import Reader
+from service.store import queries as q
 from service.store.queries import impact_of_row
 from service.store.tables import (
     ChangeRequestRow,
@@ -208,21 +209,12 @@ def write_owner_notices(session: Session, failed: NoticeRow, now: datetime) -> i
     if waiting is not None:  # one still to go lists this failure too when it is rendered
         return 0
     owners = [m.principal for m in cr.product.members if m.role == "owner"]
-    for owner in owners:
-        session.add(
-            NoticeRow(
-                change_request_id=cr.id,
-                recipient_id=owner.id,
-                recipient=owner.email,
-                channel=EMAIL,
-                kind=DELIVERY_FAILED,
-                due_at=now,
-                state=NoticeState.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                message_id=f"<{uuid.uuid4().hex}.cr{cr.id}.{DELIVERY_FAILED}@steward>",
-                created_at=now,
-            )
-        )
-    session.flush()
-    return len(owners)
+    return q.insert_notices(
+        session,
+        change_request_id=cr.id,
+        kind=DELIVERY_FAILED,
+        state=NoticeState.PENDING.value,
+        now=now,
+        recipients=[q.Recipient(owner.id, EMAIL, owner.email) for owner in owners],
+        batch=uuid.uuid4().hex,
+    )

@@ -113,8 +113,7 @@ class NoticeScheduler:
     def enqueue_due(self, now: datetime) -> int:
         """Write the notices and transitions whose time has come; one transaction (the lineage
         index is topped up first, from what is committed: one small query when nothing is new)."""
-        with self.db.reading() as session:
-            self.lineage.refresh(session)
+        self.lineage.top_up(self.db)
         with self.db.writing() as session:
             count = 0
             scheduled = session.scalars(

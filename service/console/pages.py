@@ -338,8 +338,7 @@ def act(
     if comment and comment.strip() and action in TAKE_REASON:
         kwargs["reason"] = comment.strip()  # kept as the decision's reason, told to the proposer
     if action in RELEASING:  # a release re-diffs the other open change against the app's lineage
-        with console.ctx.db.reading() as session:
-            console.ctx.lineage.refresh(session)
+        console.ctx.lineage.top_up(console.ctx.db)
         kwargs["lineage"] = console.ctx.lineage
     with console.ctx.db.writing() as session:
         operation(session, actor=me, cr_id=cr_id, now=console.clock(), **kwargs)

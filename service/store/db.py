@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import StewardError
 from service.settings import Settings
+from service.store.tables import json_serializer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "steward_write"
@@ -40,8 +41,12 @@ def make_engine(settings: Settings) -> Engine:
     settings.ensure_database_directory()
     url = settings.database_url
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(url, pool_pre_ping=True, json_serializer=json_serializer)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=json_serializer,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -124,7 +129,10 @@ class Database:
             self._single = self.engine.execution_options(**{SINGLE: True})
         else:
             self._single = create_engine(
-                settings.database_url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+                settings.database_url,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                json_serializer=json_serializer,
             )
 
     def migrate(self) -> None:

@@ -9,7 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, Text, bindparam, cast, func, inspect, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from service.diff import Verdict, decide_verdicts
@@ -26,9 +41,11 @@ from service.domain import (
 from service.errors import InvalidInput, NotFound
 from service.impact import Impact
 from service.store.tables import (
+    TZ,
     AcknowledgementRow,
     AuditRow,
     ChangeRequestRow,
+    JsonText,
     MemberRow,
     NoticeRow,
     PrincipalRow,
@@ -300,13 +317,19 @@ class SubscriptionRead:
     #: The columns read (None: all of them).
     columns: frozenset[str] | None
     all_changes: bool
-    #: Were the columns learnt from the consumer's SQL?
-    by_sql: bool
+    #: The consumer's SQL, when they registered it (the columns were learnt from it).
+    sql: str | None
     channels: tuple[str, ...]
+
+    @property
+    def by_sql(self) -> bool:
+        """Were the columns learnt from the consumer's SQL?"""
+        return self.sql is not None
 
 
 def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRead]:
-    """Each subscription of the product, oldest first, with its consumer's email and channels.
+    """Each subscription of the product, oldest first, with its consumer's email, channels and
+    SQL.
 
     Plain rows, not ORM objects, read once per operation: a product may have thousands of
     subscribers (a proposal's impact and its notices share one read).
@@ -318,7 +341,7 @@ def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRe
             PrincipalRow.email,
             cast(SubscriptionRow.columns, Text),
             SubscriptionRow.all_changes,
-            SubscriptionRow.sql.is_not(None),
+            SubscriptionRow.sql,
             cast(SubscriptionRow.channels, Text),
         )
         .join(PrincipalRow, PrincipalRow.id == SubscriptionRow.consumer_id)
@@ -336,7 +359,7 @@ def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRe
             columns[cols] = frozenset(read) if read else None
         if chans not in channels:
             channels[chans] = tuple(json.loads(chans) or ())
-        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), bool(s), channels[chans]))
+        found.append(SubscriptionRead(i, p, e, columns[cols], bool(a), s or None, channels[chans]))
     return found
 
 
@@ -373,6 +396,73 @@ def acknowledgement_rows(session: Session, cr_id: int) -> Sequence[Acknowledgeme
     return session.scalars(
         select(AcknowledgementRow).where(AcknowledgementRow.change_request_id == cr_id)
     ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who one notice goes to: the principal (None: an address no principal holds), by what."""
+
+    principal_id: int | None
+    channel: str
+    address: str
+
+
+def insert_notices(
+    session: Session,
+    *,
+    change_request_id: int,
+    kind: str,
+    state: str,
+    now: datetime,
+    recipients: Sequence[Recipient],
+    batch: str,
+    note: str | None = None,
+    note_author: str | None = None,
+) -> int:
+    """One outbox row per recipient, in ONE statement whatever their number: the recipients go
+    as one JSON parameter that the database unfolds (`json_each` on SQLite,
+    `jsonb_array_elements` on PostgreSQL) into an INSERT ... SELECT. Row N's Message-ID is
+    `<BATCH.N.crID.KIND@steward>`: unique, from one random part per batch."""
+    if not recipients:
+        return 0
+    payload = json.dumps([[r.principal_id, r.address, r.channel] for r in recipients])
+    param = bindparam("recipients", payload, type_=String)
+    principal_id: ColumnElement[Any]
+    address: ColumnElement[Any]
+    channel: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        each = (
+            func.jsonb_array_elements(cast(param, JSONB))
+            .table_valued("value", with_ordinality="n")
+            .render_derived()
+        )
+        item = each.c.value.op("->>")
+        principal_id = cast(item(0), Integer)
+        address, channel = item(1), item(2)
+        number = cast(each.c.n - 1, Text)
+    else:
+        each = func.json_each(param).table_valued("key", "value")
+        principal_id = func.json_extract(each.c.value, "$[0]")
+        address = func.json_extract(each.c.value, "$[1]")
+        channel = func.json_extract(each.c.value, "$[2]")
+        number = cast(each.c.key, Text)
+    message_id = (
+        literal(f"<{batch}.", String)
+        + number
+        + literal(f".cr{change_request_id}.{kind}@steward>", String)
+    )
+    at = literal(now, TZ)
+    rows = select(
+        literal(change_request_id, Integer), principal_id, address, channel,
+        literal(kind, String), at, literal(state, String), literal(0, Integer), at,
+        message_id, at, literal(note, Text), literal(note_author, String),
+    ).select_from(each)  # fmt: skip
+    columns = [
+        "change_request_id", "recipient_id", "recipient", "channel", "kind", "due_at", "state",
+        "attempts", "next_attempt_at", "message_id", "created_at", "note", "note_author",
+    ]  # fmt: skip
+    session.execute(insert(NoticeRow).from_select(columns, rows))
+    return len(recipients)
 
 
 def notice_rows(session: Session, cr_id: int, kind: str | None = None) -> Sequence[NoticeRow]:
@@ -470,13 +560,17 @@ def to_subscription(row: SubscriptionRow, product: str) -> Subscription:
 def impact_of_row(cr: ChangeRequestRow) -> Impact:
     """The change request's stored impact, read back as its type (once per loaded row)."""
     # An operation reads it several times; kept on the row's state, keyed by the stored JSON.
-    stored = cr.impact or {}
+    stored: Any = cr.impact or {}
     info = inspect(cr).info
     cached = info.get("impact")
     if isinstance(cached, tuple) and cached[0] is stored:
         found: Impact = cached[1]
         return found
-    impact = Impact.model_validate(stored)
+    impact = (
+        Impact.model_validate_json(stored)
+        if isinstance(stored, str)
+        else Impact.model_validate(stored)
+    )
     info["impact"] = (stored, impact)
     return impact
 
@@ -484,8 +578,9 @@ def impact_of_row(cr: ChangeRequestRow) -> Impact:
 def set_impact(cr: ChangeRequestRow, impact: Impact) -> None:
     """Store IMPACT on the row; what reads it back in this operation gets IMPACT itself (a
     proposal's answer, its notices and its view need not validate thousands of readers again)."""
-    cr.impact = impact.to_stored()
-    inspect(cr).info["impact"] = (cr.impact, impact)
+    stored: Any = JsonText(impact.to_stored_json())  # serialised once, by pydantic
+    cr.impact = stored
+    inspect(cr).info["impact"] = (stored, impact)
 
 
 def to_change_request(

@@ -60,6 +60,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 TZ = UTCDateTime()
 
 
+class JsonText(str):
+    """A JSON column's value already serialised (by pydantic, say): written as it is."""
+
+
+def json_serializer(value: Any) -> str:
+    """How the engines write JSON columns: a `JsonText` as it is, anything else `json.dumps`."""
+    return value if isinstance(value, JsonText) else json.dumps(value)
+
+
 class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints stably."""
 

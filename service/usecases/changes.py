@@ -34,7 +34,7 @@ from service.store import queries as q
 from service.store.tables import ChangeRequestRow, PrincipalRow, ProductRow
 from service.usecases.common import Inline, Limits, Runner, actor_row, roles_of, stored_schema
 from service.usecases.lineage import LineageIndex, product_impact
-from service.usecases.migration import read_proposal, stored_form, subscription_sql
+from service.usecases.migration import read_proposal, stored_form
 from service.usecases.notices import (
     acknowledge_as,
     acknowledgement_status,
@@ -80,9 +80,10 @@ def propose(
     row = q.product_row(session, product, for_update=True)
     proposer = actor_row(session, actor)
     authorize("propose", q.roles_on(row, actor.id))
-    _refuse_retired(session, row)
+    open_breaking = _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
-    sql_subscriptions = subscription_sql(session, row.id)
+    subscriptions = q.subscription_reads(session, row.id)  # for the impact and the notices
+    sql_subscriptions = [(s.id, s.email, s.sql) for s in subscriptions if s.sql]
     proposed = (runner or Inline()).run(
         read_proposal,
         current.source,
@@ -101,11 +102,11 @@ def propose(
     if not changes.changes:
         raise InvalidInput("no changes: the proposed schema is the current one", field="schema")
     data = report(changes)
-    subscriptions = q.subscription_reads(session, row.id)  # for the impact and the notices
     impact = product_impact(session, row, changes, old, lineage, subscriptions)
     bump = data["bump"]
     breaking = decide(changes).blocks()  # held for the notice period: breaking or undecided
-    _refuse_second_open(session, row, breaking=breaking)
+    existing = open_breaking if breaking else q.open_change_request(session, row.id, breaking=False)
+    _refuse_second_open(row, existing, breaking=breaking)
     cr = ChangeRequestRow(
         product_id=row.id,
         open_product_id=row.id if breaking else None,
@@ -145,19 +146,23 @@ def propose(
     return view(session, cr, now, actor)
 
 
-def _refuse_retired(session: Session, product: ProductRow) -> None:
-    """A retired product, or one being retired, takes no proposals."""
+def _refuse_retired(session: Session, product: ProductRow) -> ChangeRequestRow | None:
+    """A retired product, or one being retired, takes no proposals; else its open breaking
+    change request, if any (the product's row is locked: it stays so)."""
     retiring = q.open_change_request(session, product.id)
     if product.retired_at is not None or (retiring is not None and retiring.kind == RETIREMENT):
         raise Conflict(
             f"product {product.name!r} is retired or being retired: it takes no proposals",
             product=product.name,
         )
+    return retiring
 
 
-def _refuse_second_open(session: Session, product: ProductRow, *, breaking: bool) -> None:
-    """One open breaking and one open compatible change request per product, not two of a kind."""
-    existing = q.open_change_request(session, product.id, breaking=breaking)
+def _refuse_second_open(
+    product: ProductRow, existing: ChangeRequestRow | None, *, breaking: bool
+) -> None:
+    """One open breaking and one open compatible change request per product, not two of a
+    kind: EXISTING is the product's open one of the proposal's kind."""
     if existing is not None:
         kind = "breaking" if breaking else "compatible"
         raise Conflict(
@@ -518,7 +523,7 @@ def view(
     elif not cr.breaking:
         when = now if cr.state == State.PROPOSED else cr.released_at
     else:
-        when, _ = effective_at(session, cr, cr.product, now)
+        when, _ = effective_at(session, cr, cr.product, now, awaiting)
     shown = q.to_change_request(
         cr, earliest_effective_at=when, acknowledged_by=acked, awaiting=awaiting
     )

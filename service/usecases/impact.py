@@ -34,11 +34,11 @@ class Subscriber:
     columns: frozenset[str] | None
     all_changes: bool = False
     by: ReadBy = "columns"
+    #: Its object name in the lineage graph (named once: an impact looks it up thousands of times).
+    node: str = field(init=False)
 
-    @property
-    def node(self) -> str:
-        """Its object name in the lineage graph."""
-        return subscription_node(self.id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node", subscription_node(self.id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from lineage import LineageGraph, LineageInputError, LineageWarning
@@ -23,6 +23,7 @@ from service.schema import resolve_dialect
 from service.schema.model import Schema
 from service.schema.names import GENERIC, sqlglot_dialect
 from service.store import queries as q
+from service.store.db import Database
 from service.store.tables import LineageSourceRow, ProductRow, VersionRow
 from service.usecases.common import Inline, Limits, Runner, actor_row, stored_schema
 from service.usecases.impact import Directory, Owned, Subscriber, add_subscribers, reach, trace
@@ -104,7 +105,7 @@ def ingest_openlineage(
     return _store(session, actor, "openlineage", name, None, event, now)
 
 
-def store_generation(session: Session) -> tuple[int, int, int, int]:
+def store_generation(session: Session | Connection) -> tuple[int, int, int, int]:
     """What the lineage index was built from, as one cheap read: (count, max id) of versions
     and of lineage sources.
 
@@ -276,6 +277,14 @@ class LineageIndex:
                 self._extend([], chunk)
                 self._sources.update(s.id for s in chunk)
             self._generation = generation
+
+    def top_up(self, db: Database) -> None:
+        """`refresh` from DB's committed rows when they hold something new: when not (most
+        operations), one autocommit statement and no transaction."""
+        if db.read(store_generation) == self._generation:
+            return
+        with db.reading() as session:
+            self.refresh(session)
 
     def columns_of(self, table: str) -> list[str] | None:
         """The columns the index knows TABLE has (None: a table it does not know)."""

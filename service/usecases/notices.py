@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,8 +47,8 @@ def _recipients(
     *,
     breaking_only: bool,
     subscriptions: Sequence[q.SubscriptionRead] | None = None,
-) -> list[tuple[int | None, str, str]]:
-    """(principal id, channel, address) of every contact of every reader reached, once each.
+) -> list[q.Recipient]:
+    """Every contact of every reader reached, once each.
 
     A subscriber is told on its subscription's channels; every other reader's contacts (a
     downstream product's owners, an exposure's or a job's owner, else the product's owners)
@@ -74,7 +74,7 @@ def _recipients(
         if (EMAIL, email) not in found:
             row = q.principal_by_email(session, email)
             found[(EMAIL, email)] = row.id if row else None
-    return [(pid, channel, address) for (channel, address), pid in sorted(found.items())]
+    return [q.Recipient(pid, channel, address) for (channel, address), pid in sorted(found.items())]
 
 
 def visible_notices(
@@ -116,35 +116,24 @@ def queue_notices(
     session: Session,
     cr: ChangeRequestRow,
     kind: str,
-    recipients: list[tuple[int | None, str, str]],
+    recipients: Sequence[q.Recipient],
     now: datetime,
     *,
     note: str | None = None,
     note_author: str | None = None,
 ) -> int:
-    """Queue one notice of `kind` to each (principal id, channel, address) in the outbox."""
-    batch = uuid.uuid4().hex  # one random part per batch, numbered: unique, and one urandom
-    rows = [
-        {
-            "change_request_id": cr.id,
-            "recipient_id": principal_id,
-            "recipient": address,
-            "channel": channel,
-            "kind": kind,
-            "due_at": now,
-            "state": NoticeState.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "message_id": f"<{batch}.{n}.cr{cr.id}.{kind}@steward>",
-            "created_at": now,
-            "note": note,
-            "note_author": note_author,
-        }
-        for n, (principal_id, channel, address) in enumerate(recipients)
-    ]
-    if rows:  # one INSERT run for every row, on the connection: no ORM bulk bookkeeping
-        session.connection().execute(insert(NoticeRow), rows)
-    return len(rows)
+    """Queue one notice of `kind` to each recipient in the outbox, due now."""
+    return q.insert_notices(
+        session,
+        change_request_id=cr.id,
+        kind=kind,
+        state=NoticeState.PENDING.value,
+        now=now,
+        recipients=recipients,
+        batch=uuid.uuid4().hex,  # one random part per batch, numbered: unique, one urandom
+        note=note,
+        note_author=note_author,
+    )
 
 
 def deprecation_delivered_at(session: Session, cr: ChangeRequestRow) -> datetime | None:
@@ -175,10 +164,16 @@ def acknowledgement_status(
 
 
 def effective_at(
-    session: Session, cr: ChangeRequestRow, product: ProductRow, now: datetime
+    session: Session,
+    cr: ChangeRequestRow,
+    product: ProductRow,
+    now: datetime,
+    awaiting: tuple[str, ...] | None = None,
 ) -> tuple[datetime | None, bool]:
-    """(earliest effective date, may it go early?) of a breaking change request."""
-    _, awaiting = acknowledgement_status(session, cr)
+    """(earliest effective date, may it go early?) of a breaking change request; AWAITING:
+    who must still acknowledge it, when the caller read that already."""
+    if awaiting is None:
+        _, awaiting = acknowledgement_status(session, cr)
     impact = impact_of_row(cr)
     known = len(impact.consumers) + len(impact.products_to_acknowledge)
     early = release_early(

@@ -8,20 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain import NoticeKind, Role
+from service.store import queries as q
 from service.store.tables import ChangeRequestRow, CommentRow, PrincipalRow
 from service.usecases.notices import EMAIL, queue_notices
 
 DECIDERS = (Role.OWNER.value, Role.MAINTAINER.value)
 
 
-def _by_email(
-    people: list[PrincipalRow], skip: PrincipalRow | None
-) -> list[tuple[int | None, str, str]]:
+def _by_email(people: list[PrincipalRow], skip: PrincipalRow | None) -> list[q.Recipient]:
     seen: dict[str, int] = {}
     for person in people:
         if skip is None or person.id != skip.id:
             seen.setdefault(person.email, person.id)
-    return [(pid, EMAIL, email) for email, pid in sorted(seen.items())]
+    return [q.Recipient(pid, EMAIL, email) for email, pid in sorted(seen.items())]
 
 
 def deciders(cr: ChangeRequestRow) -> list[PrincipalRow]:

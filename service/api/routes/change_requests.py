@@ -67,8 +67,7 @@ def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -
 
 def _refresh(ctx: Context) -> None:
     """Top the app's lineage index up before an operation that computes impact."""
-    with ctx.db.reading() as session:
-        ctx.lineage.refresh(session)
+    ctx.lineage.top_up(ctx.db)
 
 
 def _act(

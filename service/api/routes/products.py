@@ -119,8 +119,7 @@ def retire(
     """Announce the product's retirement (owners and admins), like a breaking change removing
     every table: every reader lineage knows gets a deprecation notice; at the effective date
     every version answers 410."""
-    with ctx.db.reading() as session:
-        ctx.lineage.refresh(session)
+    ctx.lineage.top_up(ctx.db)
     with ctx.db.writing() as session:
         cr = retire_product(
             session,
