@@ -23,6 +23,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -252,8 +253,8 @@ def ensure_principal(session: Session, email: str, now: datetime) -> PrincipalRo
 def product_row(session: Session, name: str, *, for_update: bool = False) -> ProductRow:
     """The product with this name; `for_update` locks its row (PostgreSQL) for one writer."""
     query = select(ProductRow).where(ProductRow.name == name)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # and read afresh: a row the session loaded before may be out of date
+        query = query.with_for_update().execution_options(populate_existing=True)
     row = session.scalars(query).first()
     if row is None:
         raise NotFound(f"no product named {name!r}", product=name)
@@ -325,6 +326,17 @@ class SubscriptionRead:
     def by_sql(self) -> bool:
         """Were the columns learnt from the consumer's SQL?"""
         return self.sql is not None
+
+
+def subscriptions_changed(session: Session, product_id: int) -> None:
+    """Move the product's subscriptions generation, in the transaction that adds or removes one
+    of its subscriptions (the update locks the product's row until commit)."""
+    session.execute(
+        update(ProductRow)
+        .where(ProductRow.id == product_id)
+        .values(subscriptions_generation=ProductRow.subscriptions_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def subscription_reads(session: Session, product_id: int) -> list[SubscriptionRead]:

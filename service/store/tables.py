@@ -123,6 +123,9 @@ class ProductRow(Base):
     slas: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}", default=dict)
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    #: Moved by every subscribe and unsubscribe (`queries.subscriptions_changed`): what a
+    #: process kept of the product's subscriptions is current while this has not moved.
+    subscriptions_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     members: Mapped[list[MemberRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MemberRow.position"
     )

@@ -82,7 +82,11 @@ def propose(
     authorize("propose", q.roles_on(row, actor.id))
     open_breaking = _refuse_retired(session, row)
     current = q.current_version_row(session, row.id)
-    subscriptions = q.subscription_reads(session, row.id)  # for the impact and the notices
+    # for the migration path, the impact and the notices; kept by the lineage index between
+    # proposals while the product's subscriptions do not change (the product row is locked)
+    subscriptions = (
+        lineage.subscriptions(session, row) if lineage else q.subscription_reads(session, row.id)
+    )
     sql_subscriptions = [(s.id, s.email, s.sql) for s in subscriptions if s.sql]
     proposed = (runner or Inline()).run(
         read_proposal,

@@ -220,6 +220,8 @@ class LineageIndex:
         self._product_tables: dict[str, str] = {}  # table name -> product name
         #: Subscription reader nodes in the graph: product -> node -> what it was added with.
         self._subscribers: dict[str, dict[str, tuple[frozenset[str] | None, tuple[str, ...]]]] = {}
+        #: Each product's subscriptions as last read: product id -> (generation, reads).
+        self._reads: dict[int, tuple[int, tuple[q.SubscriptionRead, ...]]] = {}
         self._lock = threading.Lock()
 
     def refresh(self, session: Session, *, committed: bool = True) -> None:
@@ -285,6 +287,25 @@ class LineageIndex:
             return
         with db.reading() as session:
             self.refresh(session)
+
+    def subscriptions(self, session: Session, product: ProductRow) -> Sequence[q.SubscriptionRead]:
+        """PRODUCT's subscriptions as `queries.subscription_reads` reads them, kept between
+        operations while the product's subscriptions generation has not moved.
+
+        PRODUCT must be locked in SESSION's transaction (`product_row(for_update=True)`): a
+        subscribe or unsubscribe moves the generation in its own transaction, on the same
+        row, so none can commit between reading the generation and reading the
+        subscriptions, and one committed before is seen in the generation.
+        """
+        generation = product.subscriptions_generation
+        with self._lock:
+            kept = self._reads.get(product.id)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        found = tuple(q.subscription_reads(session, product.id))
+        with self._lock:
+            self._reads[product.id] = (generation, found)
+        return found
 
     def columns_of(self, table: str) -> list[str] | None:
         """The columns the index knows TABLE has (None: a table it does not know)."""

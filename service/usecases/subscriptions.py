@@ -114,6 +114,7 @@ def subscribe(
     try:
         with session.begin_nested():  # the store refuses a duplicate, even one a racer wrote
             session.add(sub)
+            q.subscriptions_changed(session, row.id)
     except IntegrityError as exc:
         first = session.scalars(
             select(SubscriptionRow.id).where(
@@ -163,6 +164,7 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int, now
         before={"columns": sub.columns, "channels": [masked(c) for c in sub.channels]},
     )
     session.delete(sub)
+    q.subscriptions_changed(session, sub.product_id)
     session.flush()
 
 
