@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from service.store.tables import (
     ProductRow,
     VersionRow,
 )
-from service.usecases.notices import EMAIL, effective_at
+from service.usecases.notices import EMAIL, effective_at, queue_notices
 
 DELIVERY_FAILED = Kind.DELIVERY_FAILED.value
 _ANNOUNCING = frozenset({Kind.DEPRECATION.value, Kind.REMINDER.value})
@@ -209,12 +208,5 @@ def write_owner_notices(session: Session, failed: NoticeRow, now: datetime) -> i
     if waiting is not None:  # one still to go lists this failure too when it is rendered
         return 0
     owners = [m.principal for m in cr.product.members if m.role == "owner"]
-    return q.insert_notices(
-        session,
-        change_request_id=cr.id,
-        kind=DELIVERY_FAILED,
-        state=NoticeState.PENDING.value,
-        now=now,
-        recipients=[q.Recipient(owner.id, EMAIL, owner.email) for owner in owners],
-        batch=uuid.uuid4().hex,
-    )
+    recipients = [q.Recipient(owner.id, EMAIL, owner.email) for owner in owners]
+    return queue_notices(session, cr, DELIVERY_FAILED, recipients, now)

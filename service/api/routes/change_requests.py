@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import TypeAdapter
 
-from service.api.deps import Caller, Context, Ctx, PageQuery, next_page
+from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import (
     ChangeRequestIn,
     ChangeRequestOut,
@@ -48,7 +48,7 @@ def _out(cr: ChangeRequest, status_code: int = 200) -> Response:
 @router.post("/products/{name}/change-requests", status_code=201, response_model=ChangeRequestOut)
 def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -> Response:
     """Propose a new schema (owners and maintainers); the answer has changes, bump and impact."""
-    _refresh(ctx)
+    ctx.lineage.top_up(ctx.db)  # impact is computed against what the store holds now
     with ctx.db.writing() as session:
         cr = uc.propose(
             session,
@@ -65,11 +65,6 @@ def propose(name: ProductName, body: ChangeRequestIn, ctx: Ctx, actor: Caller) -
     return _out(cr, status_code=201)
 
 
-def _refresh(ctx: Context) -> None:
-    """Top the app's lineage index up before an operation that computes impact."""
-    ctx.lineage.top_up(ctx.db)
-
-
 def _act(
     ctx: Ctx, operation: Operation, actor: Principal, cr_id: int, **extra: str | None
 ) -> Response:
@@ -84,7 +79,7 @@ Decision = Annotated[DecisionIn | None, Body()]
 def approve(cr_id: Id, ctx: Ctx, actor: Caller, body: Decision = None) -> Response:
     """Approve (owners), optionally with a reason: compatible changes are released at once,
     breaking ones scheduled."""
-    _refresh(ctx)
+    ctx.lineage.top_up(ctx.db)  # impact is computed against what the store holds now
     with ctx.db.writing() as session:
         cr = uc.approve(
             session,
@@ -141,7 +136,7 @@ def acknowledge(cr_id: Id, ctx: Ctx, actor: Caller) -> Response:
 @router.post("/change-requests/{cr_id}/release", response_model=ChangeRequestOut)
 def release(cr_id: Id, ctx: Ctx, actor: Caller) -> Response:
     """Release a scheduled change (owners): after the notice period, or once all acknowledged."""
-    _refresh(ctx)
+    ctx.lineage.top_up(ctx.db)  # impact is computed against what the store holds now
     with ctx.db.writing() as session:
         cr = uc.release(session, actor=actor, cr_id=cr_id, now=ctx.clock(), lineage=ctx.lineage)
     return _out(cr)
