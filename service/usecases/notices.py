@@ -151,10 +151,14 @@ def deprecation_delivered_at(session: Session, cr: ChangeRequestRow) -> datetime
 
 
 def acknowledgement_status(
-    session: Session, cr: ChangeRequestRow
+    session: Session, cr: ChangeRequestRow, *, fresh: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(who acknowledged, who still must): consumer emails and downstream product names."""
-    acked = tuple(sorted(a.consumer.email for a in q.acknowledgement_rows(session, cr.id)))
+    """(who acknowledged, who still must): consumer emails and downstream product names.
+
+    FRESH: the change request was proposed in this operation, so nobody acknowledged it yet
+    (nothing to read)."""
+    rows = () if fresh else q.acknowledgement_rows(session, cr.id)
+    acked = tuple(sorted(a.consumer.email for a in rows))
     impact = impact_of_row(cr)
     awaiting = [e for e in impact.consumers if e not in acked]
     for product in impact.downstream_products:
@@ -169,18 +173,21 @@ def effective_at(
     product: ProductRow,
     now: datetime,
     awaiting: tuple[str, ...] | None = None,
+    *,
+    fresh: bool = False,
 ) -> tuple[datetime | None, bool]:
     """(earliest effective date, may it go early?) of a breaking change request; AWAITING:
-    who must still acknowledge it, when the caller read that already."""
+    who must still acknowledge it, when the caller read that already. FRESH: proposed in
+    this operation, so no deprecation notice exists yet (nothing to read)."""
     if awaiting is None:
-        _, awaiting = acknowledgement_status(session, cr)
+        _, awaiting = acknowledgement_status(session, cr, fresh=fresh)
     impact = impact_of_row(cr)
     known = len(impact.consumers) + len(impact.products_to_acknowledge)
     early = release_early(
         known_readers=known, awaiting=len(awaiting), waived=product.waive_notice_without_readers
     )
     when = earliest_effective_at(
-        deprecation_delivered_at(session, cr),
+        None if fresh else deprecation_delivered_at(session, cr),
         parse_duration(product.notice_period, field="notice_period"),
         early,
         now,
