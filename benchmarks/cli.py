@@ -30,7 +30,7 @@ from pathlib import Path
 SMALL_GOAL = 1.5
 CONTRACT_GOAL = 1.2
 FLOOR = "import sys, sqlglot; [sqlglot.parse(open(p).read()) for p in sys.argv[1:]]"
-STEWARD = "import sys; from service.cli import main; sys.argv[0] = 'steward'; main()"
+STEWARD = "import sys; from service.cli import run; sys.argv[0] = 'steward'; run()"
 
 
 def _cpu(args: list[str]) -> float:

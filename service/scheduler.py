@@ -92,6 +92,8 @@ class NoticeScheduler:
         if not await asyncio.to_thread(self._lease):
             return TickReport(acting=False)
         enqueued = await asyncio.to_thread(self.enqueue_due, self.clock())
+        # notice batches (its own, and any an API process did not write out) become rows
+        await asyncio.to_thread(outbox.expand_pending, self.db)
         outcomes: list[Outcome] = []
         for _ in range(50):  # bounded, so a huge backlog still lets the lease be renewed
             batch = await self.dispatch_once()

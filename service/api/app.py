@@ -20,6 +20,7 @@ from starlette.routing import compile_path
 
 from service import __version__
 from service.api.deps import Context, utc_now
+from service.api.fan_out import WriteOutBatches
 from service.api.limits import BodyLimit
 from service.api.routes import (
     change_requests,
@@ -238,6 +239,7 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RecursionError, _too_deep)
+    app.add_middleware(WriteOutBatches, db=db)
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,

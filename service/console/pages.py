@@ -25,6 +25,7 @@ from service.console.views import (
 )
 from service.domain import MAX_PAGE, ChangeRequest, Page, State, parse_duration
 from service.errors import NotAuthenticated, StewardError
+from service.store.outbox import expand_pending
 from service.usecases import catalogue, changes, comments, inbox, products, subscriptions
 from service.usecases.auth import authenticate, whoami
 from service.usecases.common import stored_schema
@@ -228,6 +229,7 @@ def change_request_page(request: Request, cr_id: int) -> Response:
     viewer = console.viewer(request)
     me = viewer.me
     now = console.clock()
+    expand_pending(console.ctx.db, cr_id)  # a notice batch not yet written out shows as rows
     with console.ctx.db.reading() as session:
         cr = changes.get_change_request(session, cr_id, now, me)
         remarks = comments.list_comments(session, cr_id).items

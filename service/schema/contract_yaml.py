@@ -91,11 +91,21 @@ def contract_loader() -> type[Any]:
         while pending:
             node, made = pending.pop()
             if type(made) is dict:
+                # Most keys and values are plain strings: those skip the call to make.
                 for key_node, value_node in node.value:
-                    if type(key_node) is not scalar_node or key_node.tag not in _SCALAR_KEYS:
+                    if type(key_node) is not scalar_node:
                         raise _Unusual
-                    key = make(key_node)
-                    made[key] = make(value_node)
+                    tag = key_node.tag
+                    if tag == str_tag:
+                        key = key_node.value
+                    elif tag in _SCALAR_KEYS:
+                        key = make(key_node)
+                    else:
+                        raise _Unusual
+                    if type(value_node) is scalar_node and value_node.tag == str_tag:
+                        made[key] = value_node.value
+                    else:
+                        made[key] = make(value_node)
             else:
                 made.extend([make(item) for item in node.value])
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import StewardError
 from service.settings import Settings
-from service.store.tables import json_serializer
+from service.store.tables import NOTICE_BATCHES, json_serializer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "steward_write"
@@ -114,6 +115,8 @@ class Database:
         """Connect (lazily) to the configured database."""
         self.settings = settings
         self.engine = make_engine(settings)
+        #: set when a committed operation queued a notice batch, to be written out
+        self.notice_batches = threading.Event()
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
@@ -180,9 +183,14 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A session for one operation: committed when the block succeeds, else rolled back."""
-        with self._write() as session, session.begin():
-            yield session
+        """A session for one operation: committed when the block succeeds, else rolled back.
+        One that queued a notice batch sets `notice_batches` once committed (the API writes
+        the batch out after its answer, service/api/fan_out.py)."""
+        with self._write() as session:
+            with session.begin():
+                yield session
+            if session.info.pop(NOTICE_BATCHES, False):
+                self.notice_batches.set()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.domain import NoticeState
-from service.store.tables import TZ, Base, NoticeRow
+from service.store import queries as q
+from service.store.db import Database
+from service.store.tables import TZ, Base, NoticeBatchRow, NoticeRow
 
 
 class SchedulerLeaseRow(Base):
@@ -85,6 +87,43 @@ def add_mark(session: Session, cr_id: int, event: str, now: datetime) -> None:
     """Record that `event` of this change request was acted on (in the acting transaction)."""
     session.add(ScheduleMarkRow(change_request_id=cr_id, event=event, at=now))
     session.flush()
+
+
+def expand(session: Session, cr_id: int | None = None) -> int:
+    """Write the outbox rows of every notice batch (of one change request), oldest first, and
+    drop the batches; the number written out. On PostgreSQL a batch another writer is
+    writing out is skipped (`FOR UPDATE SKIP LOCKED`), on SQLite writers are serialised: a
+    batch is written out once."""
+    query = select(NoticeBatchRow).order_by(NoticeBatchRow.id).with_for_update(skip_locked=True)
+    if cr_id is not None:
+        query = query.where(NoticeBatchRow.change_request_id == cr_id)
+    batches = session.scalars(query).all()
+    for batch in batches:
+        q.insert_notices(
+            session,
+            change_request_id=batch.change_request_id,
+            kind=batch.kind,
+            state=batch.state,
+            now=batch.created_at,
+            recipients=batch.recipients,
+            batch=batch.batch,
+            note=batch.note,
+            note_author=batch.note_author,
+        )
+        session.delete(batch)
+    session.flush()
+    return len(batches)
+
+
+def expand_pending(db: Database, cr_id: int | None = None) -> int:
+    """`expand` in its own transaction, when a batch waits (one read when none does)."""
+    waiting = select(NoticeBatchRow.id).limit(1)
+    if cr_id is not None:
+        waiting = waiting.where(NoticeBatchRow.change_request_id == cr_id)
+    if db.read(lambda connection: connection.execute(waiting).first()) is None:
+        return 0
+    with db.writing() as session:
+        return expand(session, cr_id)
 
 
 def claim_due(

@@ -42,12 +42,14 @@ from service.domain import (
 from service.errors import InvalidInput, NotFound
 from service.impact import Impact
 from service.store.tables import (
+    NOTICE_BATCHES,
     TZ,
     AcknowledgementRow,
     AuditRow,
     ChangeRequestRow,
     JsonText,
     MemberRow,
+    NoticeBatchRow,
     NoticeRow,
     PrincipalRow,
     ProductRow,
@@ -419,6 +421,11 @@ class Recipient:
     address: str
 
 
+def recipients_json(recipients: Sequence[Recipient]) -> str:
+    """Recipients as the outbox statement (and a batch row) carries them: one JSON list."""
+    return json.dumps([[r.principal_id, r.address, r.channel] for r in recipients])
+
+
 def insert_notices(
     session: Session,
     *,
@@ -426,18 +433,17 @@ def insert_notices(
     kind: str,
     state: str,
     now: datetime,
-    recipients: Sequence[Recipient],
+    recipients: Sequence[Recipient] | str,
     batch: str,
     note: str | None = None,
     note_author: str | None = None,
-) -> int:
+) -> None:
     """One outbox row per recipient, in ONE statement whatever their number: the recipients go
-    as one JSON parameter that the database unfolds (`json_each` on SQLite,
-    `jsonb_array_elements` on PostgreSQL) into an INSERT ... SELECT. Row N's Message-ID is
-    `<BATCH.N.crID.KIND@steward>`: unique, from one random part per batch."""
-    if not recipients:
-        return 0
-    payload = json.dumps([[r.principal_id, r.address, r.channel] for r in recipients])
+    as one JSON parameter (RECIPIENTS, or their `recipients_json`) that the database unfolds
+    (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL) into an INSERT ... SELECT.
+    Row N's Message-ID is `<BATCH.N.crID.KIND@steward>`: unique, from one random part per
+    batch."""
+    payload = recipients if isinstance(recipients, str) else recipients_json(recipients)
     param = bindparam("recipients", payload, type_=String)
     principal_id: ColumnElement[Any]
     address: ColumnElement[Any]
@@ -474,7 +480,45 @@ def insert_notices(
         "attempts", "next_attempt_at", "message_id", "created_at", "note", "note_author",
     ]  # fmt: skip
     session.execute(insert(NoticeRow).from_select(columns, rows))
-    return len(recipients)
+
+
+def insert_notice_batch(
+    session: Session,
+    *,
+    change_request_id: int,
+    kind: str,
+    state: str,
+    now: datetime,
+    recipients: Sequence[Recipient],
+    batch: str,
+    note: str | None = None,
+    note_author: str | None = None,
+) -> None:
+    """The same notices as `insert_notices`, as one batch row (`outbox.expand` writes them);
+    the session is marked so that the door expands it once the transaction has committed."""
+    session.add(
+        NoticeBatchRow(
+            change_request_id=change_request_id,
+            kind=kind,
+            state=state,
+            batch=batch,
+            recipients=recipients_json(recipients),
+            note=note,
+            note_author=note_author,
+            created_at=now,
+        )
+    )
+    session.info[NOTICE_BATCHES] = True
+
+
+def notice_batch_pending(session: Session, cr_id: int, kind: str) -> bool:
+    """Whether a batch of this change request's notices of KIND is not written out yet."""
+    found = session.scalar(
+        select(NoticeBatchRow.id)
+        .where(NoticeBatchRow.change_request_id == cr_id, NoticeBatchRow.kind == kind)
+        .limit(1)
+    )
+    return found is not None
 
 
 def notice_rows(session: Session, cr_id: int, kind: str | None = None) -> Sequence[NoticeRow]:

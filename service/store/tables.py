@@ -274,6 +274,29 @@ class NoticeRow(Base):
     note_author: Mapped[str | None] = mapped_column(String(320))
 
 
+#: the `Session.info` key saying a notice batch was written in the session's transaction
+NOTICE_BATCHES = "steward.notice_batches"
+
+
+class NoticeBatchRow(Base):
+    """Notices to many recipients, queued as one row: the outbox rows it stands for are written
+    (`outbox.expand`) after the operation's answer, by the API process or the scheduler,
+    with the Message-IDs that writing them at once would have given."""
+
+    __tablename__ = "notice_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_request_id: Mapped[int] = mapped_column(ForeignKey("change_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    #: the random part of its notices' Message-IDs (`<BATCH.N.crID.KIND@steward>`)
+    batch: Mapped[str] = mapped_column(String(40))
+    #: `[[principal id or null, address, channel], ...]`, JSON, in Message-ID order
+    recipients: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    note_author: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
 class LineageSourceRow(Base):
     """A lineage input kept for start-up: view SQL, a dbt manifest or an OpenLineage event."""
 

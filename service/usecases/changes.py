@@ -147,7 +147,7 @@ def propose(
         now=now,
         after={"state": cr.state, "bump": bump, "breaking": cr.breaking, "summary": summary},
     )
-    return view(session, cr, now, actor)
+    return view(session, cr, now, actor, fresh=True)
 
 
 def _refuse_retired(session: Session, product: ProductRow) -> ChangeRequestRow | None:
@@ -513,12 +513,18 @@ def _audit_transition(
 
 
 def view(
-    session: Session, cr: ChangeRequestRow, now: datetime, viewer: Principal | None = None
+    session: Session,
+    cr: ChangeRequestRow,
+    now: datetime,
+    viewer: Principal | None = None,
+    *,
+    fresh: bool = False,
 ) -> ChangeRequest:
     """The change request as the doors show it, with its effective date and acknowledgements;
     a viewer who is not one of the product's team (owners, maintainers) or an admin sees of
-    the people it reaches only themselves."""
-    acked, awaiting = acknowledgement_status(session, cr)
+    the people it reaches only themselves. FRESH: proposed in this operation (no
+    acknowledgement or deprecation notice to read)."""
+    acked, awaiting = acknowledgement_status(session, cr, fresh=fresh)
     when: datetime | None
     if State(cr.state) is State.RELEASED:
         when = cr.released_at
@@ -527,7 +533,7 @@ def view(
     elif not cr.breaking:
         when = now if cr.state == State.PROPOSED else cr.released_at
     else:
-        when, _ = effective_at(session, cr, cr.product, now, awaiting)
+        when, _ = effective_at(session, cr, cr.product, now, awaiting, fresh=fresh)
     shown = q.to_change_request(
         cr, earliest_effective_at=when, acknowledged_by=acked, awaiting=awaiting
     )

@@ -90,3 +90,20 @@ def test_the_stored_impact_is_the_answers(app: FastAPI, org: Org) -> None:
         "consumer@example.com",
     ]
     assert [r.model_dump(mode="json") for r in impact.readers] == answered["readers"]
+
+
+def test_the_proposals_answer_is_what_a_later_read_shows(app: FastAPI, org: Org) -> None:
+    """The proposal answers without reading acknowledgements or deprecation notices (it has
+    none yet): its dates, acknowledgements and who is awaited are what reading it shows."""
+    cr = _proposal(org)
+    response = org.get("maintainer", f"/change-requests/{cr['id']}")
+    assert response.status_code == 200, response.text
+    read = response.json()
+    for key in ("earliest_effective_at", "acknowledged_by", "awaiting_acknowledgement"):
+        assert read[key] == cr[key], key
+    assert cr["earliest_effective_at"] is None  # no deprecation notice delivered yet
+    assert sorted(cr["awaiting_acknowledgement"]) == [
+        "consumer2@example.com",
+        "consumer@example.com",
+    ]
+    assert cr["acknowledged_by"] == []

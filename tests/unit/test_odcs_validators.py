@@ -8,6 +8,7 @@ on contracts broken in each of the ways the ODCS schema forbids.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,51 @@ BREAKS: dict[str, Break] = {
     "unknown property key": _set(("schema", 0, "properties", 0, "surprise"), 1),
     "logicalType unknown": _set(("schema", 0, "properties", 0, "logicalType"), "blob"),
     "servers not a list": _set(("servers",), "prod"),
+    # keys only a logicalType's `then` allows (the fast validator states these as names)
+    "items on a string property": _set(
+        ("schema", 0, "properties", 0), {"name": "a", "logicalType": "string", "items": {}}
+    ),
+    "items without a logicalType": _set(
+        ("schema", 0, "properties", 0), {"name": "a", "items": {"logicalType": "string"}}
+    ),
+    "properties on an array property": _set(
+        ("schema", 0, "properties", 0), {"name": "a", "logicalType": "array", "properties": []}
+    ),
+    "map on an object property": _set(
+        ("schema", 0, "properties", 0),
+        {"name": "a", "logicalType": "object", "map": {"key": {}, "value": {}}},
+    ),
+    "a map without its map": _set(
+        ("schema", 0, "properties", 0), {"name": "a", "logicalType": "map"}
+    ),
+    "unknown key in a nested item": _set(
+        ("schema", 0, "properties", 0),
+        {"name": "a", "logicalType": "array", "items": {"logicalType": "string", "surprise": 1}},
+    ),
+    "unknown key in an object's property": _set(
+        ("schema", 0, "properties", 0),
+        {"name": "a", "logicalType": "object", "properties": [{"name": "b", "surprise": 1}]},
+    ),
+}
+
+#: properties that use each conditional key where its logicalType allows it
+NESTED: dict[str, dict[str, Any]] = {
+    "array with items": {"name": "a", "logicalType": "array", "items": {"logicalType": "string"}},
+    "object with properties": {
+        "name": "a",
+        "logicalType": "object",
+        "properties": [{"name": "b", "logicalType": "integer", "required": True}],
+    },
+    "map with key and value": {
+        "name": "a",
+        "logicalType": "map",
+        "map": {"key": {"logicalType": "string"}, "value": {"logicalType": "number"}},
+    },
+    "array of objects": {
+        "name": "a",
+        "logicalType": "array",
+        "items": {"logicalType": "object", "properties": [{"name": "b"}]},
+    },
 }
 
 
@@ -93,3 +139,37 @@ def test_a_key_json_cannot_hold_is_judged_by_jsonschema() -> None:
     data[1] = "an integer key, as YAML allows"
     error = odcs.contract_error(data)
     assert error is not None
+
+
+@pytest.mark.parametrize("how", sorted(NESTED))
+def test_both_validators_accept_a_key_its_logical_type_allows(how: str) -> None:
+    data = copy.deepcopy(SAMPLES[0][1])
+    data["schema"][0]["properties"][0] = copy.deepcopy(NESTED[how])
+    assert _verdicts(data) == (True, True)
+
+
+def test_the_fast_validator_reads_the_closed_property_as_names() -> None:
+    """The restatement applied to the published schema (else the speed-up silently went)."""
+    before = json.dumps(odcs._odcs_schema())
+    schema = odcs._names_for_unevaluated(odcs._odcs_schema(), "SchemaBaseProperty")
+    closed = schema["$defs"]["SchemaBaseProperty"]
+    assert "unevaluatedProperties" not in closed
+    assert {"name", "physicalType", "items", "map"} <= set(closed["propertyNames"]["enum"])
+    assert "unevaluatedProperties" not in schema["$defs"]["SchemaProperty"]
+    # the published schema, which `jsonschema` reads, is untouched
+    assert json.dumps(odcs._odcs_schema()) == before
+
+
+def test_a_definition_the_restatement_cannot_read_is_left_as_it_is() -> None:
+    schema = {
+        "$defs": {
+            "P": {
+                "properties": {"a": {}},
+                "allOf": [
+                    {"if": {"oneOf": [{"required": ["a"]}]}, "then": {"properties": {"b": {}}}}
+                ],
+                "unevaluatedProperties": False,
+            }
+        }
+    }
+    assert odcs._names_for_unevaluated(schema, "P") is schema

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from service.api.deps import Caller, Ctx, PageQuery, next_page
 from service.api.schemas import Id
+from service.store.outbox import expand_pending
 from service.usecases.notices import visible_notices
 
 router = APIRouter(tags=["notices"])
@@ -40,6 +41,7 @@ def list_notices(
     """A change request's notices, oldest first: all for the product's owners and admins, else
     the caller's own; failed ones say why (the receiver's status, never its reply); a page
     (`limit`, `cursor`; see `X-Next-Cursor`)."""
+    expand_pending(ctx.db, cr_id)  # a batch not yet written out (its process stopped)
     with ctx.db.reading() as session:
         found = visible_notices(session, cr_id, actor, page)
         items = [
