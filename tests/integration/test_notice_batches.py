@@ -103,7 +103,11 @@ def test_a_batch_left_by_a_stopped_process_is_written_out_by_reading_the_notices
 
 
 def test_the_scheduler_writes_a_left_batch_out_and_delivers_it(
-    app: FastAPI, org: Org, clock: Clock, smtp_port: int, no_writer: None  # noqa: F811
+    app: FastAPI,
+    org: Org,
+    clock: Clock,
+    smtp_port: int,
+    no_writer: None,  # noqa: F811
 ) -> None:
     _subscribed(org)
     cr = org.propose(ORDERS_BREAKING).json()
@@ -117,7 +121,11 @@ def test_the_scheduler_writes_a_left_batch_out_and_delivers_it(
 
 
 def test_a_deprecation_batch_not_written_out_is_not_a_delivered_notice(
-    app: FastAPI, org: Org, clock: Clock, smtp_port: int, no_writer: None  # noqa: F811
+    app: FastAPI,
+    org: Org,
+    clock: Clock,
+    smtp_port: int,
+    no_writer: None,  # noqa: F811
 ) -> None:
     """With no notice rows yet, the notice period must not count from the approval."""
     _subscribed(org)
@@ -147,7 +155,7 @@ def test_two_writers_at_once_write_a_batch_out_once(
         start.wait()
         try:
             results.append(outbox.expand_pending(db))
-        except Exception as exc:  # noqa: BLE001 (recorded, asserted below)
+        except Exception as exc:  # recorded, asserted below
             results.append(exc)
 
     threads = [threading.Thread(target=write_out, args=(db,)) for db in databases]
