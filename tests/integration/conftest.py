@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -20,6 +21,8 @@ from service.api import create_app
 from service.settings import Settings
 from service.store.db import Database
 from service.usecases.auth import create_token
+
+from .notifications.conftest import RecordingHandler, free_port
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -96,6 +99,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def clock() -> Clock:
     """The app's clock."""
     return Clock()
+
+
+@pytest.fixture
+def smtp_port() -> Iterator[int]:
+    """A real SMTP sink on loopback."""
+    port = free_port()
+    controller = Controller(RecordingHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

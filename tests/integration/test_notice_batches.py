@@ -25,7 +25,6 @@ from service.store.db import Database, alembic_config
 from service.store.tables import NoticeBatchRow, NoticeRow
 from service.usecases import notices
 from tests.integration.conftest import ORDERS_BREAKING, Clock, Org
-from tests.integration.test_scheduler_deadlines import smtp_port  # noqa: F401 (a fixture)
 
 CONSUMERS = ["consumer2@example.com", "consumer@example.com"]
 
@@ -107,7 +106,7 @@ def test_the_scheduler_writes_a_left_batch_out_and_delivers_it(
     org: Org,
     clock: Clock,
     smtp_port: int,
-    no_writer: None,  # noqa: F811
+    no_writer: None,
 ) -> None:
     _subscribed(org)
     cr = org.propose(ORDERS_BREAKING).json()
@@ -125,7 +124,7 @@ def test_a_deprecation_batch_not_written_out_is_not_a_delivered_notice(
     org: Org,
     clock: Clock,
     smtp_port: int,
-    no_writer: None,  # noqa: F811
+    no_writer: None,
 ) -> None:
     """With no notice rows yet, the notice period must not count from the approval."""
     _subscribed(org)

@@ -4,10 +4,13 @@ way the two can fail answers as the token check and the product read answer apar
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Connection
 
+from service.store import queries as q
 from service.usecases.auth import create_token
 from tests.integration.conftest import Clock, Org
 
@@ -60,3 +63,28 @@ def test_a_revoked_or_expired_token_is_401(app: FastAPI, org: Org, clock: Clock)
     )
     error = _error(org.get("consumer2", "/products/sales.orders"), 401)
     assert error["message"] == "the bearer token is not valid"
+
+
+def test_the_drivers_plain_read_gives_what_sqlalchemy_reads(app: FastAPI, org: Org) -> None:
+    """`plain_rows` reads through the driver's cursor: each column as SQLAlchemy's own types
+    give it (UTC-aware timestamps, JSON as Python values), and the same row names."""
+    org.register(owners=["owner@example.com", "co-owner@example.com"])
+    params = {"token_hash": q.hash_token(org.tokens["consumer"]), "name": "sales.orders"}
+    statement = q._PRODUCT_FOR_TOKEN
+
+    def both(connection: Connection) -> tuple[list[Any], list[Any]]:
+        return connection.execute(statement, params).all(), q.plain_rows(
+            connection, statement, params
+        )
+
+    expected, plain = app.state.steward.db.read(both)
+    assert [tuple(r) for r in plain] == [tuple(r) for r in expected]
+    assert [r._fields for r in plain[:1]] == [tuple(expected[0]._fields)]
+    first = plain[0]
+    assert first.created_at.tzinfo is not None and first.created_at.utcoffset() == timedelta(0)
+    assert isinstance(first.reminders, list) and first.who_email == "consumer@example.com"
+    assert [r.email for r in plain] == [
+        "owner@example.com",
+        "co-owner@example.com",
+        "maintainer@example.com",
+    ]

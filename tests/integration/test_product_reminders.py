@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import create_engine, select, text
@@ -23,19 +22,6 @@ from service.store.outbox import ScheduleMarkRow
 from service.store.tables import ProductRow
 
 from .conftest import ORDERS_BREAKING, Clock, Org
-from .notifications.conftest import RecordingHandler, free_port
-
-
-@pytest.fixture
-def smtp_port() -> Iterator[int]:
-    """A real SMTP sink on loopback."""
-    port = free_port()
-    controller = Controller(RecordingHandler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
 
 
 def test_a_product_reminds_seven_and_one_day_ahead_unless_told_otherwise(org: Org) -> None:

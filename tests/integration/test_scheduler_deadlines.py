@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
-import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from service.scheduler import NoticeScheduler
 from service.settings import Settings
 
 from .conftest import ORDERS_BREAKING, Clock, Org
-from .notifications.conftest import RecordingHandler, free_port
-
-
-@pytest.fixture
-def smtp_port() -> Iterator[int]:
-    port = free_port()
-    controller = Controller(RecordingHandler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
 
 
 def test_reminders_come_seven_and_one_days_before_each_deadline(
