@@ -18,7 +18,6 @@ from service.store.tables import NoticeRow
 from .conftest import ORDERS_BREAKING, Clock, Org
 from .notifications.conftest import WebhookReceiver
 from .notifications.conftest import webhook_receiver as webhook_receiver  # a fixture
-from .test_scheduler_deadlines import smtp_port as smtp_port  # a fixture
 
 
 @pytest.fixture
