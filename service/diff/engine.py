@@ -260,6 +260,8 @@ class _Differ:
                     target.name,
                     position=self.index[target.name],
                 )
+            if col is target and (col.name in old.primary_key) == (col.name in new.primary_key):
+                continue  # one column object in both versions (the reader shares unchanged ones)
             if not _same_column(col, target, old, new):
                 yield from self.columns(name, col, target, old, new)
         kept_new = set(to_new.values())
@@ -336,10 +338,11 @@ class _Differ:
         self, table: str, old: Table, new: Table, to_new: Mapping[str, str]
     ) -> Iterator[_Keyed]:
         """column_reordered for the fewest columns whose moves explain the new order."""
-        new_names = set(new.column_names)
+        new_column_names = new.column_names
+        new_names = set(new_column_names)
         old_order = [to_new[c] for c in old.column_names if to_new[c] in new_names]
         kept = set(old_order)
-        new_order = [c for c in new.column_names if c in kept]
+        new_order = [c for c in new_column_names if c in kept]
         if old_order == new_order:
             return
         old_pos = {n: i + 1 for i, n in enumerate(old_order)}

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
+
+#: a column's (or any named value's) name, read in C
+_NAME = attrgetter("name")
 
 
 class TypeFamily(StrEnum):
@@ -180,7 +184,7 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         """Column names in declared order."""
-        return tuple(c.name for c in self.columns)
+        return tuple(map(_NAME, self.columns))
 
 
 @dataclass(frozen=True, slots=True)
