@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,12 +34,15 @@ def _small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def no_writer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_writer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The API process stops after its commit, before writing the batch out."""
     monkeypatch.setattr(fan_out, "expand_pending", lambda db, cr_id=None: 0)
-    yield
-    monkeypatch.undo()
-    monkeypatch.setattr(notices, "BATCH_FROM", 2)
+
+
+def _tick(app: FastAPI, clock: Clock, smtp_port: int) -> None:
+    """One tick of a scheduler on the app's database, mailing to the test's SMTP sink."""
+    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
+    asyncio.run(worker.tick())
 
 
 def _subscribed(org: Org) -> None:
@@ -111,8 +113,7 @@ def test_the_scheduler_writes_a_left_batch_out_and_delivers_it(
     _subscribed(org)
     cr = org.propose(ORDERS_BREAKING).json()
     assert _batches(app) == 1
-    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
-    asyncio.run(worker.tick())
+    _tick(app, clock, smtp_port)
     rows = _rows(app, cr["id"], "proposed")
     assert sorted(r.recipient for r in rows) == CONSUMERS
     assert all(r.state == "delivered" for r in rows), [r.state for r in rows]
@@ -133,8 +134,7 @@ def test_a_deprecation_batch_not_written_out_is_not_a_delivered_notice(
     assert _rows(app, cr_id, "deprecation") == []
     shown = org.get("owner", f"/change-requests/{cr_id}").json()
     assert shown["state"] == "scheduled" and shown["earliest_effective_at"] is None
-    worker = NoticeScheduler(app.state.steward.db, Settings(smtp_port=smtp_port), clock=clock)
-    asyncio.run(worker.tick())  # written out and delivered: the period counts from now
+    _tick(app, clock, smtp_port)  # written out and delivered: the period counts from now
     shown = org.get("owner", f"/change-requests/{cr_id}").json()
     assert shown["earliest_effective_at"] is not None
     assert shown["earliest_effective_at"].startswith("2026-03-16")  # clock + 14 days
